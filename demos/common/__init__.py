@@ -1,0 +1,1 @@
+"""What every demo shares: the embedded dev server, connecting, and the scenario result type."""
