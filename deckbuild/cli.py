@@ -1,0 +1,71 @@
+"""`python build.py`: the command line. User mistakes print one message and exit non-zero, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from deckbuild import pipeline
+from deckbuild.config import REPO_ROOT, Config
+from deckbuild.errors import BuildError
+
+COMMANDS = {
+    "render": ((), "render the templates and diagrams to build/<deck>.md only"),
+    "html": (("html",), "build build/<deck>.html (self-contained, offline)"),
+    "pdf": (("pdf",), "build build/<deck>.pdf"),
+    "all": (("html", "pdf"), "build HTML and PDF"),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build the Temporal talk: templated Markdown -> Mermaid diagrams -> Marp HTML and PDF.",
+        epilog="Outputs go to build/<deck>.{md,html,pdf}; an unchanged deck is not rebuilt.",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--deck", action="append", metavar="NAME", help="deck to build (a folder of slides/); repeatable; default: every deck")
+    common.add_argument("--browser", metavar="PATH", help="Chromium/Chrome to use (default: $CHROME_PATH, then PATH, then Playwright's)")
+    common.add_argument("--root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)  # tests build copies of the project
+    common.add_argument("--build-dir", type=Path, help="output folder (default: <project>/build)")
+    common.add_argument("--node-modules", type=Path, help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+    return parser.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    root = args.root.resolve()
+    return Config(
+        root=root,
+        build_dir=(args.build_dir or root / "build").resolve(),
+        node_modules=(args.node_modules or REPO_ROOT / "node_modules").resolve(),
+        browser=args.browser,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cfg = config_from_args(args)
+    formats = COMMANDS[args.command][0]
+    try:
+        decks = args.deck or cfg.deck_names()
+        if not decks:
+            raise BuildError(f"no decks found: expected slides/<name>/deck.toml under {cfg.root}")
+        for name in decks:
+            started = time.perf_counter()
+            result = pipeline.build(cfg, name, formats)
+            parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
+                     f" ({'built' if o.rebuilt else 'up to date'})" for o in result.outputs]
+            md = cfg.build_dir / f"{name}.md"
+            print(f"{name}: {', '.join(parts) or md} in {time.perf_counter() - started:.2f} s")
+    except BuildError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return int(err.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
