@@ -18,7 +18,7 @@ from pathlib import Path
 from deckbuild import palette
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
-from deckbuild.errors import BuildError, source_error
+from deckbuild.errors import BuildError, ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
 from deckbuild.render import FENCE_RE, RenderedDeck, RenderedSlide
 from deckbuild.tools import MERMAID_CLI, node_tool, package_version, run_tool
@@ -151,7 +151,7 @@ def _render_batch(cfg: Config, batch: list[tuple[str, Diagram]], config: dict) -
     ]
     try:
         run_tool("mermaid-cli", argv, env=dict(cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"), cwd=work)
-    except BuildError as failure:
+    except ToolFailed as failure:
         raise _locate_failure(cfg, batch, work, failure) from None
     results = {}
     for n, (key, diagram) in enumerate(batch, 1):
@@ -164,8 +164,8 @@ def _render_batch(cfg: Config, batch: list[tuple[str, Diagram]], config: dict) -
     return results
 
 
-def _locate_failure(cfg: Config, batch: list[tuple[str, Diagram]], work: Path, failure: BuildError) -> BuildError:
-    text = failure.message
+def _locate_failure(cfg: Config, batch: list[tuple[str, Diagram]], work: Path, failure: ToolFailed) -> BuildError:
+    text = failure.output
     is_diagram_error = "renderMermaid" in text or "mermaid.esm" in text or "Parse error" in text or "No diagram type" in text
     if not is_diagram_error:
         return failure  # the tool itself broke (browser would not start, ...): report it as is

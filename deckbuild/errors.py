@@ -33,3 +33,11 @@ def source_error(path: Path, line: int | None, what: str, root: Path | None = No
             pass
     where = f"{shown}:{line}" if line else f"{shown}"
     return BuildError(f"{where}: {what}", ExitCode.SOURCE)
+
+
+class ToolFailed(BuildError):
+    """An external tool exited non-zero; `output` keeps everything it printed for closer reading."""
+
+    def __init__(self, message: str, output: str):
+        super().__init__(message, ExitCode.TOOL_FAILED)
+        self.output = output

@@ -82,8 +82,9 @@ def load_deck(cfg: Config, name: str) -> Deck:
     try:
         manifest = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line = re.search(r"line (\d+)", str(err))
-        raise source_error(manifest_path, int(line.group(1)) if line else None, f"invalid TOML: {err}", cfg.root) from None
+        found = re.search(r"line (\d+)", str(err))
+        line = int(found.group(1)) if found else len(text.splitlines())  # "at end of document"
+        raise source_error(manifest_path, line, f"invalid TOML: {err}", cfg.root) from None
 
     def fail(key: str, what: str) -> BuildError:
         return source_error(manifest_path, _line_of(text, rf"\[?{re.escape(key)}\b"), what, cfg.root)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from deckbuild.config import Config
-from deckbuild.errors import BuildError, ExitCode
+from deckbuild.errors import BuildError, ExitCode, ToolFailed
 
 MARP = "@marp-team/marp-cli"
 MERMAID_CLI = "@mermaid-js/mermaid-cli"
@@ -66,6 +66,6 @@ def run_tool(
     return proc
 
 
-def tool_failed(name: str, returncode: int, output: str) -> BuildError:
+def tool_failed(name: str, returncode: int, output: str) -> ToolFailed:
     lines = [line for line in output.strip().splitlines() if line.strip()]
-    return BuildError(f"{name} failed (exit {returncode}):\n  " + "\n  ".join(lines[-12:]), ExitCode.TOOL_FAILED)
+    return ToolFailed(f"{name} failed (exit {returncode}):\n  " + "\n  ".join(lines[-12:]), output)

@@ -1,0 +1,69 @@
+"""Fixtures for the deck pipeline tests: copies of the real project, built like a user builds them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_build(*args: str, root: Path | None = None, env: dict[str, str] | None = None, timeout: float = 240) -> Run:
+    """`python build.py ARGS` in a subprocess, as a user runs it (so a traceback would be visible)."""
+    argv = [sys.executable, str(REPO / "build.py"), *args]
+    if root is not None:
+        argv += ["--root", str(root)]
+    proc = subprocess.run(argv, cwd=REPO, env=env if env is not None else dict(os.environ), capture_output=True, text=True, timeout=timeout)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of the project's sources (slides/, theme/): tests mutate copies, never the real files."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for folder in ("slides", "theme"):
+        shutil.copytree(REPO / folder, dest / folder)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real talk, built once per session to HTML and PDF in a copy of the project."""
+    root = copy_project(tmp_path_factory.mktemp("built") / "project")
+    result = run_build("all", "--deck", "talk", root=root)
+    assert result.returncode == 0, result.output
+    return root
+
+
+@pytest.fixture
+def project_after_good_build(built_project: Path, tmp_path: Path) -> Path:
+    """A private copy of a successfully built project (sources + build/ with its caches)."""
+    root = tmp_path / "project"
+    shutil.copytree(built_project, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def talk_html(built_project: Path) -> Path:
+    return built_project / "build" / "talk.html"
+
+
+@pytest.fixture(scope="session")
+def talk_pdf(built_project: Path) -> Path:
+    return built_project / "build" / "talk.pdf"
