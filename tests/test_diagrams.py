@@ -1,0 +1,83 @@
+"""Stage 2 (```mermaid -> cached SVG images): finding blocks, the cache key, one mmdc run per build."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from deckbuild import diagrams, palette, render, tools
+from deckbuild.config import REPO_ROOT, Config
+from deckbuild.errors import BuildError
+from tests.test_render import make_project
+
+FLOW = "```mermaid\nflowchart LR\n  A[{label}] --> B\n```\n"
+
+
+def test_blocks_are_found_with_their_template_line(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## T\n\n{% if true %}\n" + FLOW.format(label="x") + "{% endif %}\n\ntext\n\n" + FLOW.format(label="y")})
+    found = diagrams.find_diagrams(render.render_deck(cfg, render.load_deck(cfg, "d")), cfg)
+    assert [(d.source_line, d.source) for d in found] == [(4, "flowchart LR\n  A[x] --> B\n"), (12, "flowchart LR\n  A[y] --> B\n")]
+
+
+def test_unclosed_block_is_an_error_at_its_fence(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## T\n\n```mermaid\nflowchart LR\n  A --> B\n"})
+    with pytest.raises(BuildError, match=r"slides/d/01-a.md:3: this ```mermaid block is never closed"):
+        diagrams.find_diagrams(render.render_deck(cfg, render.load_deck(cfg, "d")), cfg)
+
+
+def test_the_mermaid_theme_comes_from_the_theme_palette():
+    css = (REPO_ROOT / "theme/midnight-blue.css").read_text()
+    config = diagrams.mermaid_config(css)
+    assert config["themeVariables"]["background"] == "#001f3f"
+    assert config["themeVariables"]["primaryBorderColor"] == "#39FF14"
+    assert config["themeVariables"]["lineColor"] == "#C0C0C0"
+    assert config["htmlLabels"] is False
+    recoloured = diagrams.mermaid_config(css.replace("#39FF14; /* neon", "#00FF00; /* neon"))
+    versions = {"mermaid-cli": "1", "mermaid": "1"}
+    assert diagrams.diagram_key("graph LR\nA-->B\n", config, versions) != diagrams.diagram_key("graph LR\nA-->B\n", recoloured, versions)
+    assert diagrams.diagram_key("graph LR\nA-->B\n", config, versions) != diagrams.diagram_key("graph LR\nA-->B\n", config, {**versions, "mermaid": "2"})
+    with pytest.raises(BuildError, match="--accent-green"):
+        palette.read_palette(css.replace("--accent-green:", "--accent-lime:"))
+
+
+def test_mermaid_message_keeps_mermaids_words_and_drops_the_stack():
+    output = "Error: Parse error on line 2:\n...A[b (x)]\n---^\nExpecting 'SQE', got 'PS'\nParser.parseError (https://x.invalid/m.mjs:1:2)\n    at #evaluate (file:///p.js:3:4)\n"
+    assert diagrams._mermaid_message(output) == "Parse error on line 2:\n...A[b (x)]\n---^\nExpecting 'SQE', got 'PS'"
+
+
+def test_svg_gets_its_intrinsic_size_for_img():
+    svg = '<svg id="my-svg" width="100%" style="max-width: 720.5px; background-color: transparent;" viewBox="0 0 720.5 174"><g/></svg>'
+    sized = diagrams._size_svg(svg)
+    assert 'width="720.5" height="174"' in sized and "100%" not in sized and "max-width" not in sized
+
+
+@pytest.mark.browser
+def test_all_uncached_diagrams_render_in_one_mmdc_run_then_come_from_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    body = "".join(FLOW.format(label=f"node{i}x") + "\n" for i in range(3))
+    cfg = make_project(tmp_path, {"01-a.md": "## D\n\n" + body})
+    cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
+    runs: list[list[str]] = []
+    real_run_tool = tools.run_tool
+
+    def counting_run_tool(name, argv, **kw):
+        runs.append(list(argv))
+        return real_run_tool(name, argv, **kw)
+
+    monkeypatch.setattr(diagrams, "run_tool", counting_run_tool)
+    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"))
+    [text] = diagrams.render_and_embed(cfg, rendered)
+    assert len(runs) == 1 and "mermaid-cli" in runs[0][1]
+    images = [part.split('"', 1)[0] for part in text.split('src="data:image/svg+xml;base64,')[1:]]
+    assert len(images) == 3 and "```mermaid" not in text
+    svgs = [base64.b64decode(data).decode() for data in images]
+    assert all(f"node{i}x" in svg for i, svg in enumerate(svgs))  # each diagram got its own picture
+    assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 3
+    # Unchanged: nothing is rendered again. One diagram changed: one mmdc run for just that one.
+    diagrams.render_and_embed(cfg, rendered)
+    assert len(runs) == 1
+    (tmp_path / "slides/d/01-a.md").write_text("## D\n\n" + body.replace("node2x", "node2y"))
+    diagrams.render_and_embed(cfg, render.render_deck(cfg, render.load_deck(cfg, "d")))
+    assert len(runs) == 2
+    assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 4

@@ -1,0 +1,45 @@
+"""Stage 3 (marp-cli): an unchanged deck is not exported again; a changed input or a tampered output is."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import run_build
+
+
+def test_second_build_is_up_to_date_and_changes_rebuild(project_after_good_build: Path):
+    root = project_after_good_build
+    html = root / "build/talk.html"
+    first = html.stat().st_mtime_ns
+    result = run_build("all", "--deck", "talk", root=root)
+    assert result.returncode == 0, result.output
+    assert "talk.html (up to date)" in result.stdout and "talk.pdf (up to date)" in result.stdout
+    assert html.stat().st_mtime_ns == first
+
+    # A theme change affects every output.
+    theme = root / "theme/midnight-blue.css"
+    theme.write_text(theme.read_text().replace("line-height: 1.35;", "line-height: 1.4;"))
+    result = run_build("html", "--deck", "talk", root=root)
+    assert "talk.html (built)" in result.stdout, result.output
+    assert "line-height:1.4" in html.read_text().replace(": ", ":")
+
+    # An output edited or replaced by hand is rebuilt, whatever its mtime says.
+    html.write_text("tampered")
+    result = run_build("html", "--deck", "talk", root=root)
+    assert "talk.html (built)" in result.stdout and "tampered" not in html.read_text()
+
+
+def test_markdown_for_marp_is_kept(project_after_good_build: Path):
+    md = (project_after_good_build / "build/talk.md").read_text()
+    assert md.startswith("---\nmarp: true\ntheme: midnight-blue\n")
+    assert md.count('<div class="diagram"><img alt="Mermaid flowchart diagram" src="data:image/svg+xml;base64,') == 1
+
+
+def test_html_is_self_contained(project_after_good_build: Path, tmp_path: Path):
+    """Copied anywhere on its own, the HTML still has everything (no CDN, no sibling files)."""
+    alone = tmp_path / "elsewhere" / "talk.html"
+    alone.parent.mkdir()
+    shutil.copy(project_after_good_build / "build/talk.html", alone)
+    text = alone.read_text()
+    assert "cdn.jsdelivr" not in text and "mermaid.min.js" not in text and "<script src=" not in text
