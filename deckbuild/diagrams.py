@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from deckbuild import palette
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
-from deckbuild.errors import BuildError, ToolFailed, source_error
+from deckbuild.errors import ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
 from deckbuild.render import FENCE_RE, RenderedDeck, RenderedSlide
 from deckbuild.tools import MERMAID_CLI, node_tool, package_version, run_tool
@@ -129,9 +130,14 @@ def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict) -> list[str]
     return [svgs[key] for key in keys]
 
 
-def _render_batch(cfg: Config, batch: list[tuple[str, Diagram]], config: dict) -> dict[str, str]:
+def _render_batch(cfg: Config, batch: list[tuple[str, Diagram]], config: dict, jobs: int | None = None) -> dict[str, str]:
+    """Render diagrams in one mermaid-cli process (one browser), several pages in parallel.
+
+    On a failure the diagrams that did not finish are rendered again one at a time, in order, so
+    the first one without an SVG is the broken one: its slide and line go in the message."""
     tool = node_tool(cfg, MERMAID_CLI)
     browser = find_browser(cfg.browser, dict(cfg.env))
+    jobs = jobs or max(1, min(len(batch), os.cpu_count() or 1))
     work = cfg.staging_dir / "mermaid"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -147,33 +153,43 @@ def _render_batch(cfg: Config, batch: list[tuple[str, Diagram]], config: dict) -
         "--backgroundColor", "transparent",
         "--configFile", "config.json",
         "--puppeteerConfigFile", "puppeteer.json",
-        "--jobs", "1",  # in order: the first missing out-N.svg names the failing diagram
+        "--jobs", str(jobs),
     ]
+    results: dict[str, str] = {}
     try:
         run_tool("mermaid-cli", argv, env=dict(cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"), cwd=work)
     except ToolFailed as failure:
-        raise _locate_failure(cfg, batch, work, failure) from None
-    results = {}
-    for n, (key, diagram) in enumerate(batch, 1):
-        out = work / f"out-{n}.svg"
-        if not out.is_file():
+        if not _is_diagram_error(failure.output):
+            raise  # the tool itself broke (browser would not start, ...): report it as is
+        finished = _collect(work, batch)
+        if jobs > 1:
+            unfinished = [(key, d) for key, d in batch if key not in finished]
+            return {**finished, **_render_batch(cfg, unfinished, config, jobs=1)}
+        broken = next(d for key, d in batch if key not in finished)
+        path, line = broken.where()
+        message = _mermaid_message(failure.output).replace("\n", "\n  ")
+        raise source_error(path, line, f"Mermaid cannot render this diagram:\n  {message}", cfg.root) from None
+    results = _collect(work, batch)
+    for key, diagram in batch:
+        if key not in results:
             path, line = diagram.where()
             raise source_error(path, line, "mermaid-cli produced no SVG for this diagram", cfg.root)
-        results[key] = _size_svg(out.read_text())
     shutil.rmtree(work, ignore_errors=True)
     return results
 
 
-def _locate_failure(cfg: Config, batch: list[tuple[str, Diagram]], work: Path, failure: ToolFailed) -> BuildError:
-    text = failure.output
-    is_diagram_error = "renderMermaid" in text or "mermaid.esm" in text or "Parse error" in text or "No diagram type" in text
-    if not is_diagram_error:
-        return failure  # the tool itself broke (browser would not start, ...): report it as is
-    for n, (_, diagram) in enumerate(batch, 1):
-        if not (work / f"out-{n}.svg").is_file():
-            path, line = diagram.where()
-            return source_error(path, line, f"Mermaid cannot render this diagram:\n  {_mermaid_message(text).replace(chr(10), chr(10) + '  ')}", cfg.root)
-    return failure
+def _collect(work: Path, batch: list[tuple[str, Diagram]]) -> dict[str, str]:
+    """SVGs mermaid-cli wrote (out-N.svg for the N-th block), sized for use as <img>."""
+    found = {}
+    for n, (key, _) in enumerate(batch, 1):
+        out = work / f"out-{n}.svg"
+        if out.is_file():
+            found[key] = _size_svg(out.read_text())
+    return found
+
+
+def _is_diagram_error(output: str) -> bool:
+    return any(sign in output for sign in ("renderMermaid", "mermaid.esm", "Parse error", "No diagram type", "Lexical error"))
 
 
 def embed(slide: RenderedSlide, placed: list[tuple[Diagram, str]]) -> str:

@@ -81,3 +81,18 @@ def test_all_uncached_diagrams_render_in_one_mmdc_run_then_come_from_cache(tmp_p
     diagrams.render_and_embed(cfg, render.render_deck(cfg, render.load_deck(cfg, "d")))
     assert len(runs) == 2
     assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 4
+
+
+@pytest.mark.browser
+def test_with_parallel_rendering_the_first_broken_diagram_is_the_one_reported(tmp_path: Path):
+    good = FLOW.format(label="ok")
+    broken = "```mermaid\nflowchart LR\n  A[bad (x)] --> B\n```\n"
+    also_broken = "```mermaid\nflowchart LR\n  C[worse (y)] --> D\n```\n"
+    text = "## D\n\n" + good + "\n" + broken + "\n" + good.replace("ok", "fine") + "\n" + also_broken
+    cfg = make_project(tmp_path, {"01-a.md": text})
+    cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
+    with pytest.raises(BuildError) as err:
+        diagrams.render_and_embed(cfg, render.render_deck(cfg, render.load_deck(cfg, "d")))
+    first_broken_line = text.splitlines().index("```mermaid", text.splitlines().index("  A[ok] --> B")) + 1
+    assert err.value.message.startswith(f"slides/d/01-a.md:{first_broken_line}: Mermaid cannot render this diagram")
+    assert "bad (x)" in err.value.message and "worse" not in err.value.message

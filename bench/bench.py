@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""`make bench`: the build's speed and memory, as ratios measured in one run against a baseline.
+
+- warm build (nothing changed) vs marp-cli alone exporting the same build/talk.md to HTML and PDF
+- cold render of 8 diagrams through the pipeline (one mermaid-cli run) vs one mmdc process each
+- cold full build: wall time and peak memory of the whole process tree (Python + Node + Chromium)
+
+Everything runs in a temporary copy of the project, so build/ is left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from deckbuild import diagrams, render  # noqa: E402
+from deckbuild.browser import HEADLESS_ARGS, find_browser  # noqa: E402
+from deckbuild.config import Config  # noqa: E402
+from deckbuild.export import marp_command  # noqa: E402
+
+TARGETS = {"warm": 1.3, "diagrams": 0.3}
+DIAGRAM_KINDS = [
+    "flowchart LR\n  A[Upload] --> B[Chunk] --> C[Embed] --> D[(Store)]\n  B --> E[Summarize]\n",
+    "sequenceDiagram\n  participant W as Workflow\n  participant A as Activity\n  W->>A: schedule\n  A-->>W: result\n",
+    "flowchart TB\n  S[Start] --> T{Timer}\n  T -->|fired| E[Escalate]\n  T -->|decided| D[Done]\n",
+    "stateDiagram-v2\n  [*] --> Running\n  Running --> Completed\n  Running --> Failed\n",
+]
+
+
+def timed(argv: list[str], **kw) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True, **kw)
+    return time.perf_counter() - started
+
+
+def median_time(argv: list[str], runs: int = 5, **kw) -> float:
+    return statistics.median(timed(argv, **kw) for _ in range(runs))
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def run_with_peak_memory(argv: list[str], **kw) -> tuple[float, int]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kib(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode:
+        raise SystemExit(f"build failed: {err.decode()}")
+    return time.perf_counter() - started, peak
+
+
+def fresh_project(base: Path, name: str) -> Path:
+    root = base / name
+    for folder in ("slides", "theme"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+def bench_warm(base: Path) -> tuple[float, float]:
+    root = fresh_project(base, "warm")
+    build = [sys.executable, str(REPO / "build.py"), "all", "--deck", "talk", "--root", str(root)]
+    subprocess.run(build, check=True, capture_output=True)
+    ours = median_time(build)
+    # Baseline: marp-cli alone doing the same two exports of the same Markdown (concurrently, as we do).
+    cfg = Config(root=root, build_dir=root / "build")
+    deck = render.load_deck(cfg, "talk")
+    md = root / "build" / "talk.md"
+    out = base / "marp-alone"
+    out.mkdir()
+    shutil.copy(md, out / "talk.md")
+    browser = find_browser()
+    env = dict(os.environ, CHROME_NO_SANDBOX="1", CHROME_DISABLE_GPU="1")
+
+    def marp_alone() -> float:
+        started = time.perf_counter()
+        procs = [subprocess.Popen(marp_command(cfg, deck, out / "talk.md", fmt, browser if fmt == "pdf" else None), cwd=out, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for fmt in ("html", "pdf")]
+        assert all(p.wait() == 0 for p in procs)
+        return time.perf_counter() - started
+
+    baseline = statistics.median(marp_alone() for _ in range(3))
+    return ours, baseline
+
+
+def bench_diagrams(base: Path) -> tuple[float, float]:
+    sources = [kind.replace("A", f"A{n}", 1) if "A" in kind else kind + f"  %% {n}\n" for n, kind in enumerate(DIAGRAM_KINDS * 2)]
+    root = fresh_project(base, "diagrams")
+    cfg = Config(root=root, build_dir=root / "build")
+    config = diagrams.mermaid_config((REPO / "theme/midnight-blue.css").read_text())
+    slide = render.RenderedSlide(path=root / "x.md", source="", text="")
+    batch = [diagrams.Diagram(slide=slide, start=0, end=0, source=s, source_line=1) for s in sources]
+    started = time.perf_counter()
+    diagrams.render_svgs(cfg, batch, config)  # empty cache: all 8 rendered
+    ours = time.perf_counter() - started
+    # Baseline: the naive way, one mmdc process (one browser) per diagram.
+    work = base / "mmdc-each"
+    work.mkdir()
+    (work / "config.json").write_text(json.dumps(config))
+    (work / "puppeteer.json").write_text(json.dumps({"executablePath": find_browser(), "args": list(HEADLESS_ARGS)}))
+    mmdc = [str(REPO / "node_modules/.bin/mmdc")]
+    started = time.perf_counter()
+    for n, source in enumerate(sources):
+        (work / f"d{n}.mmd").write_text(source)
+        subprocess.run([*mmdc, "-i", f"d{n}.mmd", "-o", f"d{n}.svg", "-b", "transparent", "-c", "config.json", "-p", "puppeteer.json"],
+                       cwd=work, check=True, capture_output=True)
+    baseline = time.perf_counter() - started
+    return ours, baseline
+
+
+def bench_cold(base: Path) -> tuple[float, int]:
+    root = fresh_project(base, "cold")
+    return run_with_peak_memory([sys.executable, str(REPO / "build.py"), "all", "--deck", "talk", "--root", str(root)])
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="deck-bench-") as tmp:
+        base = Path(tmp)
+        warm, marp_alone = bench_warm(base)
+        ours_d, each_d = bench_diagrams(base)
+        cold, peak_kib = bench_cold(base)
+    rows = [
+        ("warm build vs marp-cli alone (html+pdf)", f"{warm:.2f} s", f"{marp_alone:.2f} s", warm / marp_alone, TARGETS["warm"]),
+        ("8 diagrams cold: pipeline vs mmdc each", f"{ours_d:.2f} s", f"{each_d:.2f} s", ours_d / each_d, TARGETS["diagrams"]),
+    ]
+    print(f"{'measure':44} {'ours':>9} {'baseline':>9} {'ratio':>7} {'target':>7}  ok")
+    failed = False
+    for name, ours, baseline, ratio, target in rows:
+        ok = ratio <= target
+        failed |= not ok
+        print(f"{name:44} {ours:>9} {baseline:>9} {ratio:>6.2f}x {'<=' + str(target) + 'x':>7}  {'yes' if ok else 'NO'}")
+    print(f"{'cold full build (talk: html+pdf, 1 diagram)':44} {cold:>7.2f} s")
+    print(f"{'peak memory of the build process tree':44} {peak_kib / 1024:>6.0f} MiB")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
