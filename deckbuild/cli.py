@@ -7,11 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-from deckbuild import pipeline
+from deckbuild import demos, pipeline
 from deckbuild.config import REPO_ROOT, Config
 from deckbuild.errors import BuildError
 
 COMMANDS = {
+    "demos": (None, "run the demos whose capture is stale (or all, with --refresh-demos); no deck"),
     "render": ((), "render the templates and diagrams to build/<deck>.md only"),
     "html": (("html",), "build build/<deck>.html (self-contained, offline)"),
     "pdf": (("pdf",), "build build/<deck>.pdf"),
@@ -31,6 +32,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common.add_argument("--root", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)  # tests build copies of the project
     common.add_argument("--build-dir", type=Path, help="output folder (default: <project>/build)")
     common.add_argument("--node-modules", type=Path, help=argparse.SUPPRESS)
+    common.add_argument("--refresh-demos", action="store_true", help="re-run every demo even if its capture is current")
+    common.add_argument("--keep-going", action="store_true", help="a failing demo shows a 'demo failed' panel instead of failing the build")
+    common.add_argument("--no-demos", action="store_true", help="use the committed captures as they are; never start Temporal")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, parents=[common], help=help_text, description=help_text)
@@ -47,17 +51,32 @@ def config_from_args(args: argparse.Namespace) -> Config:
     )
 
 
+def _demos_stage(cfg: Config, args: argparse.Namespace) -> dict:
+    if args.no_demos:
+        return {n: c for n in demos.demo_names(cfg) if (c := demos.load_capture(cfg, n))}
+    run = pipeline.run_demos(cfg, refresh=args.refresh_demos, keep_going=args.keep_going)
+    if run.ran:
+        failed = [n for n in run.ran if run.captures[n].get("failed")]
+        print(f"demos: ran {', '.join(run.ran)} in {run.seconds:.1f} s" + (f" (FAILED: {', '.join(failed)})" if failed else ""))
+    elif args.command == "demos":
+        print(f"demos: {len(run.captures)} captures up to date")
+    return run.captures
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = config_from_args(args)
     formats = COMMANDS[args.command][0]
     try:
+        context = {"demos": _demos_stage(cfg, args)}
+        if formats is None:
+            return 0
         decks = args.deck or cfg.deck_names()
         if not decks:
             raise BuildError(f"no decks found: expected slides/<name>/deck.toml under {cfg.root}")
         for name in decks:
             started = time.perf_counter()
-            result = pipeline.build(cfg, name, formats)
+            result = pipeline.build(cfg, name, formats, context)
             parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
                      f" ({'built' if o.rebuilt else 'up to date'})" for o in result.outputs]
             md = cfg.build_dir / f"{name}.md"

@@ -26,6 +26,11 @@ class Config:
         return self.root / "theme"
 
     @property
+    def demos_dir(self) -> Path:
+        """The demo packages and their committed captures (always this repository's)."""
+        return REPO_ROOT / "demos"
+
+    @property
     def cache_dir(self) -> Path:
         return self.build_dir / ".cache"
 

@@ -39,6 +39,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make outputs unreadable to a web server or a colleague
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

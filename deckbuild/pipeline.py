@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from deckbuild import diagrams, export, render
+from deckbuild import demos, diagrams, export, render
 from deckbuild.config import Config
 
 
@@ -14,6 +14,11 @@ class DeckBuild:
     deck: render.Deck
     markdown: str
     outputs: list[export.ExportResult]
+
+
+def run_demos(cfg: Config, *, refresh: bool = False, keep_going: bool = False) -> demos.DemoRun:
+    """Stage 0, once per build for every deck: re-run stale demos, load the captures."""
+    return demos.capture_all(cfg, refresh=refresh, keep_going=keep_going)
 
 
 def prepare(cfg: Config, deck_name: str, context: Mapping[str, Any] | None = None) -> tuple[render.Deck, str]:

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import jinja2
 
+from deckbuild import history_view
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, source_error
 
@@ -126,6 +127,7 @@ def make_environment(cfg: Config) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,  # Markdown, not HTML; macros escape captured text themselves
     )
+    env.globals.update(history_view.template_helpers())
     return env
 
 
@@ -183,7 +185,7 @@ def front_matter(deck: Deck) -> str:
 def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = None) -> RenderedDeck:
     """Render every slide template; the first error stops the build before anything is written."""
     env = make_environment(cfg)
-    values = {"deck": deck, **deck.variables, **(context or {})}
+    values = {"deck": deck, "demos": {}, "presenting": False, "ui_base": None, **deck.variables, **(context or {})}
     try:
         env.globals["m"] = env.get_template(MACROS_TEMPLATE).make_module(values)
     except jinja2.TemplateNotFound:

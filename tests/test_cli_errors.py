@@ -65,9 +65,9 @@ def test_jinja_syntax_error(project_after_good_build: Path):
 def test_undefined_variable(project_after_good_build: Path):
     root = project_after_good_build
     before = snapshot(root)
-    line = edit(root / "slides/talk/06-benefits.md", "- **Auditability**", "- {{ speakr }} **Auditability**")
+    line = edit(root / "slides/talk/08-benefits.md", "- **Auditability**", "- {{ speakr }} **Auditability**")
     result = run_build("all", "--deck", "talk", root=root)
-    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/06-benefits\.md:{line}: undefined variable: 'speakr' is undefined")
+    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/08-benefits\.md:{line}: undefined variable: 'speakr' is undefined")
     assert snapshot(root) == before
 
 
@@ -75,13 +75,13 @@ def test_mermaid_parse_error_names_the_fence_line_and_mermaids_message(project_a
     root = project_after_good_build
     before = snapshot(root)
     # The seed's mistake: an unquoted label with parentheses does not parse.
-    slide = root / "slides/talk/08-architecture.md"
+    slide = root / "slides/talk/12-architecture.md"
     edit(slide, 'WF["Workflow<br/>(thin orchestration)"]', "WF[Workflow<br/>(thin orchestration)]")
     fence = slide.read_text().splitlines().index("```mermaid") + 1
     result = run_build("all", "--deck", "talk", root=root)
     assert_clean_failure(
         result, ExitCode.SOURCE,
-        rf"slides/talk/08-architecture\.md:{fence}: Mermaid cannot render this diagram",
+        rf"slides/talk/12-architecture\.md:{fence}: Mermaid cannot render this diagram",
         r"Parse error on line 2",
     )
     assert "    at " not in result.stderr  # Mermaid's words, not a JavaScript stack
@@ -100,7 +100,7 @@ def test_missing_theme(project_after_good_build: Path):
 def test_no_browser(project_after_good_build: Path, tmp_path: Path):
     root = project_after_good_build
     before = snapshot(root)
-    edit(root / "slides/talk/10-closing.md", "## Closing", "## Closing words")  # the PDF must be rebuilt
+    edit(root / "slides/talk/15-closing.md", "## Closing", "## Closing words")  # the PDF must be rebuilt
     result = run_build("all", "--deck", "talk", root=root, env=env_without_browser(tmp_path))
     assert_clean_failure(result, ExitCode.MISSING_TOOL, r"no Chromium found \(tried \$CHROME_PATH \(unset\); PATH: chromium", r"CHROME_PATH=")
     assert snapshot(root) == before
@@ -108,7 +108,7 @@ def test_no_browser(project_after_good_build: Path, tmp_path: Path):
 
 def test_explicit_browser_that_does_not_exist(project_after_good_build: Path):
     root = project_after_good_build
-    edit(root / "slides/talk/10-closing.md", "## Closing", "## Closing words")
+    edit(root / "slides/talk/15-closing.md", "## Closing", "## Closing words")
     result = run_build("pdf", "--deck", "talk", "--browser", "/nonexistent/chrome", root=root)
     assert_clean_failure(result, ExitCode.MISSING_TOOL, r"browser '/nonexistent/chrome' \(from --browser\) is not an executable")
 
@@ -116,7 +116,7 @@ def test_explicit_browser_that_does_not_exist(project_after_good_build: Path):
 def test_missing_node_packages(project_after_good_build: Path, tmp_path: Path):
     root = project_after_good_build
     before = snapshot(root)
-    edit(root / "slides/talk/10-closing.md", "## Closing", "## Closing words")
+    edit(root / "slides/talk/15-closing.md", "## Closing", "## Closing words")
     result = run_build("all", "--deck", "talk", "--node-modules", str(tmp_path / "empty"), root=root)
     assert_clean_failure(result, ExitCode.MISSING_TOOL, r"@(marp-team/marp-cli|mermaid-js/mermaid-cli) is not installed in .*empty: run `npm ci`")
     assert snapshot(root) == before
@@ -125,7 +125,7 @@ def test_missing_node_packages(project_after_good_build: Path, tmp_path: Path):
 def test_marp_cli_failing(project_after_good_build: Path):
     root = project_after_good_build
     before = snapshot(root)
-    edit(root / "slides/talk/10-closing.md", "## Closing", "## Closing words")
+    edit(root / "slides/talk/15-closing.md", "## Closing", "## Closing words")
     env = dict(os.environ, CHROME_PATH="/bin/false")  # an executable that is not a browser
     result = run_build("all", "--deck", "talk", root=root, env=env)
     assert_clean_failure(result, ExitCode.TOOL_FAILED, r"marp-cli \(pdf\) failed \(exit \d+\)")
@@ -135,9 +135,9 @@ def test_marp_cli_failing(project_after_good_build: Path):
 
 def test_a_second_slide_in_one_file_is_refused(project_after_good_build: Path):
     root = project_after_good_build
-    line = edit(root / "slides/talk/07-performance.md", "- Minimal ops overhead", "---\n\n- Minimal ops overhead")
+    line = edit(root / "slides/talk/11-performance.md", "- Minimal ops overhead", "---\n\n- Minimal ops overhead")
     result = run_build("render", "--deck", "talk", root=root)
-    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/07-performance\.md:{line}: a slide file holds exactly one slide")
+    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/11-performance\.md:{line}: a slide file holds exactly one slide")
 
 
 def test_unknown_deck():

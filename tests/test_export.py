@@ -34,6 +34,8 @@ def test_markdown_for_marp_is_kept(project_after_good_build: Path):
     md = (project_after_good_build / "build/talk.md").read_text()
     assert md.startswith("---\nmarp: true\ntheme: midnight-blue\n")
     assert md.count('<div class="diagram"><img alt="Mermaid flowchart diagram" src="data:image/svg+xml;base64,') == 1
+    assert md.count('<div class="diagram"><img alt="Mermaid sequenceDiagram diagram" src="data:image/svg+xml;base64,') == 5  # one per demo
+    assert "```mermaid" not in md
 
 
 def test_html_is_self_contained(project_after_good_build: Path, tmp_path: Path):

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator
 
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
 
 class DemoError(Exception):
@@ -58,34 +61,60 @@ class DevServer:
     namespace: str
 
 
-@asynccontextmanager
-async def dev_server(*, db_path: Path | None = None, ui: bool = False, namespace: str = "default") -> AsyncIterator[DevServer]:
-    """Start the real dev server on 127.0.0.1 (free port), stop it on exit.
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    db_path persists workflows to SQLite (so the Web UI still shows past runs); None keeps them in memory.
-    """
+
+@asynccontextmanager
+async def dev_server(
+    *, db_path: Path | None = None, ui: bool = False, namespace: str = "default", startup_timeout: float = 30.0
+) -> AsyncIterator[DevServer]:
+    """Start the real `temporal server start-dev` on 127.0.0.1 (free ports), stop it on exit.
+
+    db_path persists workflows to SQLite (so the Web UI still shows past runs); None keeps them in
+    memory. The server's own output goes to a log file, not into the demo's output; its tail is
+    shown if it fails to start (a port taken, a database locked by another server, ...)."""
     cli = temporal_cli_path()
+    port = free_port()
+    argv = [cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--namespace", namespace, "--log-level", "warn"]
+    ui_url = None
+    if ui:
+        ui_port = free_port()
+        argv += ["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch"]
+        ui_url = f"http://127.0.0.1:{ui_port}"
+    else:
+        argv.append("--headless")
     if db_path is not None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        env = await WorkflowEnvironment.start_local(
-            namespace=namespace,
-            ip="127.0.0.1",
-            ui=ui,
-            dev_server_existing_path=cli,
-            dev_server_database_filename=str(db_path) if db_path else None,
-            dev_server_log_level="error",
-        )
-    except Exception as err:  # the SDK raises plain RuntimeError/OSError with the server's message
-        raise DemoError(f"the Temporal dev server ({cli}) could not start: {err}") from err
-    try:
-        config = env.client.config()
-        address = env.client.service_client.config.target_host
-        ui_url = None
-        if ui:
-            # start_local puts the UI on port+1000 unless told otherwise.
-            host, port = address.rsplit(":", 1)
-            ui_url = f"http://{host}:{int(port) + 1000}"
-        yield DevServer(client=env.client, address=address, ui_url=ui_url, namespace=config["namespace"])
-    finally:
-        await env.shutdown()
+        argv += ["--db-filename", str(db_path)]
+    address = f"127.0.0.1:{port}"
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            client = await _connect_when_ready(proc, address, namespace, log, startup_timeout)
+            yield DevServer(client=client, address=address, ui_url=ui_url, namespace=namespace)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def _connect_when_ready(proc: subprocess.Popen, address: str, namespace: str, log, timeout: float) -> Client:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            tail = " / ".join(line.strip() for line in log.read().strip().splitlines()[-4:])
+            raise DemoError(f"the Temporal dev server exited at start (code {proc.returncode}): {tail}")
+        try:
+            # Bounded, so a port someone else answers on cannot hide our server's exit.
+            return await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout=2)
+        except (RuntimeError, asyncio.TimeoutError) as err:  # not listening yet
+            if time.monotonic() > deadline:
+                raise DemoError(f"the Temporal dev server did not answer on {address} within {timeout:.0f} s: {err}") from None
+            await asyncio.sleep(0.1)

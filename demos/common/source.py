@@ -1,0 +1,31 @@
+"""The hash of a demo's source: what decides whether its capture is stale. Standard library only,
+so the deck build can check captures without importing Temporal."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+DEMOS_DIR = Path(__file__).resolve().parents[1]
+
+
+class UnknownDemo(LookupError):
+    pass
+
+
+def demo_source_hash(name: str, *, demos_dir: Path = DEMOS_DIR) -> str:
+    """sha256 over the demo package's .py files and demos/common/*.py, in path order.
+
+    Relative paths are hashed with the contents, so renaming or moving a file changes the hash too.
+    """
+    package = demos_dir / name
+    if not package.is_dir():
+        raise UnknownDemo(f"there is no demo package at {package}")
+    files = [*package.rglob("*.py"), *(demos_dir / "common").glob("*.py")]
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: p.relative_to(demos_dir).as_posix()):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(demos_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Durable execution: a workflow survives its worker being killed mid-flight."""

@@ -1,0 +1,3 @@
+from demos.common.cli import run_demo_main
+
+raise SystemExit(run_demo_main("inbox"))

@@ -1,0 +1,48 @@
+"""The inbox worker: runs InboxWorkflow and the notify activity on TASK_QUEUE.
+
+Standalone: `python -m demos.inbox.worker` (set TEMPORAL_ADDRESS to join a running server, e.g.
+`temporal server start-dev`; unset, it starts an embedded dev server of its own).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from demos.common.connect import connected_client
+from demos.inbox.activities import notify
+from demos.inbox.workflows import InboxWorkflow
+
+TASK_QUEUE = "ceo-inbox"
+
+
+def make_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
+    return Worker(client, task_queue=task_queue, workflows=[InboxWorkflow], activities=[notify])
+
+
+async def run_until_stopped(worker: Worker) -> None:
+    """Run the worker until Ctrl+C or SIGTERM (what a container stop sends), then shut it down
+    gracefully: it stops polling and lets in-flight activities finish. Its open workflows lose
+    nothing; whichever worker polls next picks them up from their history."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with worker:
+        await stop.wait()
+    print("worker stopped")
+
+
+async def main() -> None:
+    async with connected_client(log=print) as client:
+        print(f"inbox worker polling task queue {TASK_QUEUE!r}; Ctrl+C to stop")
+        await run_until_stopped(make_worker(client))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # shows what the activities log
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Retries with exponential backoff, a non-retryable error, and no lost state."""
