@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common.add_argument("--refresh-demos", action="store_true", help="re-run every demo even if its capture is current")
     common.add_argument("--keep-going", action="store_true", help="a failing demo shows a 'demo failed' panel instead of failing the build")
     common.add_argument("--no-demos", action="store_true", help="use the committed captures as they are; never start Temporal")
+    common.add_argument("--demo", action="append", metavar="NAME", help="with `demos`: only this demo (repeatable)")
+    common.add_argument("--demos-dir", type=Path, help=argparse.SUPPRESS)  # tests capture into a copy
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, parents=[common], help=help_text, description=help_text)
@@ -48,13 +50,14 @@ def config_from_args(args: argparse.Namespace) -> Config:
         build_dir=(args.build_dir or root / "build").resolve(),
         node_modules=(args.node_modules or REPO_ROOT / "node_modules").resolve(),
         browser=args.browser,
+        demos_dir=(args.demos_dir or REPO_ROOT / "demos").resolve(),
     )
 
 
 def _demos_stage(cfg: Config, args: argparse.Namespace) -> dict:
     if args.no_demos:
         return {n: c for n in demos.demo_names(cfg) if (c := demos.load_capture(cfg, n))}
-    run = pipeline.run_demos(cfg, refresh=args.refresh_demos, keep_going=args.keep_going)
+    run = pipeline.run_demos(cfg, args.demo, refresh=args.refresh_demos, keep_going=args.keep_going)
     if run.ran:
         failed = [n for n in run.ran if run.captures[n].get("failed")]
         print(f"demos: ran {', '.join(run.ran)} in {run.seconds:.1f} s" + (f" (FAILED: {', '.join(failed)})" if failed else ""))

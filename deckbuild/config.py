@@ -15,6 +15,7 @@ class Config:
     build_dir: Path = REPO_ROOT / "build"
     node_modules: Path = REPO_ROOT / "node_modules"  # where marp-cli and mermaid-cli are installed
     browser: str | None = None  # explicit browser path (--browser); else CHROME_PATH, PATH, ...
+    demos_dir: Path = REPO_ROOT / "demos"  # demo packages (hashed) and their captures/
     env: tuple[tuple[str, str], ...] = field(default_factory=lambda: tuple(sorted(os.environ.items())))
 
     @property
@@ -24,11 +25,6 @@ class Config:
     @property
     def theme_dir(self) -> Path:
         return self.root / "theme"
-
-    @property
-    def demos_dir(self) -> Path:
-        """The demo packages and their committed captures (always this repository's)."""
-        return REPO_ROOT / "demos"
 
     @property
     def cache_dir(self) -> Path:

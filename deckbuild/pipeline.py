@@ -16,9 +16,9 @@ class DeckBuild:
     outputs: list[export.ExportResult]
 
 
-def run_demos(cfg: Config, *, refresh: bool = False, keep_going: bool = False) -> demos.DemoRun:
+def run_demos(cfg: Config, names: list[str] | None = None, *, refresh: bool = False, keep_going: bool = False) -> demos.DemoRun:
     """Stage 0, once per build for every deck: re-run stale demos, load the captures."""
-    return demos.capture_all(cfg, refresh=refresh, keep_going=keep_going)
+    return demos.capture_all(cfg, names, refresh=refresh, keep_going=keep_going)
 
 
 def prepare(cfg: Config, deck_name: str, context: Mapping[str, Any] | None = None) -> tuple[render.Deck, str]:

@@ -25,11 +25,16 @@ class Run:
         return self.stdout + self.stderr
 
 
-def run_build(*args: str, root: Path | None = None, env: dict[str, str] | None = None, timeout: float = 240) -> Run:
-    """`python build.py ARGS` in a subprocess, as a user runs it (so a traceback would be visible)."""
+def run_build(*args: str, root: Path | None = None, env: dict[str, str] | None = None, timeout: float = 240, demos: bool = False) -> Run:
+    """`python build.py ARGS` in a subprocess, as a user runs it (so a traceback would be visible).
+
+    Deck builds use the committed captures as they are (`--no-demos`): the tests must not rewrite
+    demos/captures/, whose freshness tests/demos/test_captures.py checks."""
     argv = [sys.executable, str(REPO / "build.py"), *args]
     if root is not None:
         argv += ["--root", str(root)]
+    if not demos and args and args[0] != "--help":
+        argv.append("--no-demos")
     proc = subprocess.run(argv, cwd=REPO, env=env if env is not None else dict(os.environ), capture_output=True, text=True, timeout=timeout)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -5,6 +5,9 @@ Every `demos/<name>/scenario.py` defines:
     CLAIMS: list[str]               the talk's claims this demo backs
     WORKFLOWS: list[type]           workflow classes, for replaying captured histories
     async def run(client, *, task_queue: str, log: Callable[[str], None]) -> ScenarioResult
+
+A demo that reads files as input (the ingestion corpus) lists them in demos/<name>/inputs.txt, so a
+change to them makes its capture stale (see demos/common/source.py).
 """
 
 from __future__ import annotations

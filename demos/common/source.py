@@ -29,3 +29,26 @@ def demo_source_hash(name: str, *, demos_dir: Path = DEMOS_DIR) -> str:
         digest.update(path.relative_to(demos_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def demo_input_files(name: str, *, demos_dir: Path = DEMOS_DIR) -> list[Path]:
+    """Files a demo reads as input, declared in demos/<name>/inputs.txt (globs from the repo root)."""
+    declared = demos_dir / name / "inputs.txt"
+    if not declared.is_file():
+        return []
+    root = demos_dir.parent
+    files: set[Path] = set()
+    for line in declared.read_text().splitlines():
+        pattern = line.split("#", 1)[0].strip()
+        if pattern:
+            files.update(p for p in root.glob(pattern) if p.is_file())
+    return sorted(files)
+
+
+def demo_inputs_hash(name: str, *, demos_dir: Path = DEMOS_DIR) -> str:
+    """sha256 over the declared input files (path and content), in path order."""
+    root = demos_dir.parent
+    digest = hashlib.sha256()
+    for path in demo_input_files(name, demos_dir=demos_dir):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
