@@ -113,3 +113,12 @@ def test_the_demos_command_runs_a_real_demo_into_the_freeze_folder(demos_copy: P
     assert "Nondeterminism" in after["extra"]["unpatched_replay_error"]
     result = run_build("demos", "--demo", "nope", "--demos-dir", str(demos_copy), demos=True)
     assert result.returncode == int(ExitCode.SOURCE) and "no demo named 'nope'" in result.stderr
+
+
+def test_no_temporal_cli_is_one_clear_message(demos_copy: Path):
+    import os
+
+    env = dict(os.environ, TEMPORAL_CLI="/nonexistent/temporal")
+    result = run_build("demos", "--demo", "retries", "--refresh-demos", "--demos-dir", str(demos_copy), env=env, demos=True)
+    assert result.returncode == int(ExitCode.MISSING_TOOL), result.output
+    assert result.stderr.strip() == "error: demos: TEMPORAL_CLI=/nonexistent/temporal is not an executable file"

@@ -16,7 +16,6 @@ same server, TEMPORAL_ADDRESS pointing at it.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from dataclasses import asdict
@@ -146,13 +145,9 @@ async def poll_until(fetch: Callable[[], Awaitable[T]], done: Callable[[T], bool
 async def main(client: Client | None = None) -> ScenarioResult:
     if client is not None:
         return await run_session(client, task_queue=TASK_QUEUE, log=print)
-    if not os.environ.get("TEMPORAL_ADDRESS"):
-        # An embedded server started here would have no worker: the session would wait forever.
-        raise DemoError(
-            "the starter needs a worker on the same server: set TEMPORAL_ADDRESS (e.g. localhost:7233 for "
-            "`temporal server start-dev`) and run `python -m demos.inbox.worker`, or run `python -m demos.inbox`"
-        )
-    async with connected_client(log=print) as connected:
+    # The two-terminal way: join the server the worker uses ($TEMPORAL_ADDRESS or localhost:7233,
+    # i.e. `temporal server start-dev`); a private embedded server here would have no worker.
+    async with connected_client(embedded_fallback=False, log=print) as connected:
         return await run_session(connected, task_queue=TASK_QUEUE, log=print)
 
 

@@ -38,7 +38,7 @@ async def run_until_stopped(worker: Worker) -> None:
 
 
 async def main() -> None:
-    async with connected_client(log=print) as client:
+    async with connected_client(embedded_fallback=False, log=print) as client:
         print(f"inbox worker polling task queue {TASK_QUEUE!r}; Ctrl+C to stop")
         await run_until_stopped(make_worker(client))
 

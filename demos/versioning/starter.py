@@ -88,7 +88,7 @@ async def main(client: Client | None = None, argv: list[str] | None = None) -> N
             "the starter talks to a server with a worker on it: set TEMPORAL_ADDRESS (e.g. localhost:7233 for "
             "`temporal server start-dev`) and run `python -m demos.versioning.worker`, or run `python -m demos.versioning`"
         )
-    async with connected_client(log=print) as connected:
+    async with connected_client(embedded_fallback=False, log=print) as connected:
         await _run_command(connected, args)
 
 

@@ -55,7 +55,7 @@ async def run_until_stopped(worker: Worker) -> None:
 
 
 async def main(code: str) -> None:
-    async with connected_client(log=print) as client:
+    async with connected_client(embedded_fallback=False, log=print) as client:
         print(f"order worker running {code} code ({CODE_VERSIONS[code][0].__name__}) on {TASK_QUEUE!r}; Ctrl+C to stop")
         await run_until_stopped(make_worker(client, code=code))
 
