@@ -96,7 +96,7 @@ def fresh_project(base: Path, name: str) -> Path:
 
 def bench_warm(base: Path) -> tuple[float, float]:
     root = fresh_project(base, "warm")
-    build = [sys.executable, str(REPO / "build.py"), "all", "--deck", "talk", "--root", str(root)]
+    build = [sys.executable, str(REPO / "build.py"), "all", "--deck", "talk", "--root", str(root), "--no-demos"]
     subprocess.run(build, check=True, capture_output=True)
     ours = median_time(build)
     # Baseline: marp-cli alone doing the same two exports of the same Markdown (concurrently, as we do).
@@ -147,7 +147,7 @@ def bench_diagrams(base: Path) -> tuple[float, float]:
 
 def bench_cold(base: Path) -> tuple[float, int]:
     root = fresh_project(base, "cold")
-    return run_with_peak_memory([sys.executable, str(REPO / "build.py"), "all", "--deck", "talk", "--root", str(root)])
+    return run_with_peak_memory([sys.executable, str(REPO / "build.py"), "all", "--deck", "talk", "--root", str(root), "--no-demos"])
 
 
 def bench_demos(base: Path) -> tuple[float, float, str]:
