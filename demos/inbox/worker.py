@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from demos.common.connect import connected_client
+from demos.common.worker_process import run_until_stopped
 from demos.inbox.activities import notify
 from demos.inbox.workflows import InboxWorkflow
 
@@ -22,19 +22,6 @@ TASK_QUEUE = "ceo-inbox"
 
 def make_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
     return Worker(client, task_queue=task_queue, workflows=[InboxWorkflow], activities=[notify])
-
-
-async def run_until_stopped(worker: Worker) -> None:
-    """Run the worker until Ctrl+C or SIGTERM (what a container stop sends), then shut it down
-    gracefully: it stops polling and lets in-flight activities finish. Its open workflows lose
-    nothing; whichever worker polls next picks them up from their history."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with worker:
-        await stop.wait()
-    print("worker stopped")
 
 
 async def main() -> None:

@@ -13,13 +13,13 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import socket
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from demos.common.connect import connected_client
+from demos.common.worker_process import run_until_stopped
 from demos.versioning.activities import charge_payment, check_fraud, reserve_stock
 from demos.versioning.workflows import OrderApproval
 from demos.versioning.workflows_v1 import OrderApprovalV1
@@ -39,19 +39,6 @@ def make_worker(client: Client, task_queue: str = TASK_QUEUE, code: str = "v2") 
     # event records the identity, so a run's history shows which version's worker ran each step.
     identity = f"{os.getpid()}@{socket.gethostname()}/{code}"
     return Worker(client, task_queue=task_queue, workflows=[workflow_class], activities=activities, identity=identity)
-
-
-async def run_until_stopped(worker: Worker) -> None:
-    """Run the worker until Ctrl+C or SIGTERM (what a container stop sends), then shut it down
-    gracefully: it stops polling and lets in-flight activities finish. Its open workflows lose
-    nothing; whichever worker polls next picks them up from their history."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with worker:
-        await stop.wait()
-    print("worker stopped")
 
 
 async def main(code: str) -> None:
