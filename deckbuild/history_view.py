@@ -110,7 +110,7 @@ def steps(history: dict) -> list[Step]:
         elif kind == "ActivityTaskStarted":
             attempts[attrs.get("scheduledEventId", "")] = int(attrs.get("attempt", 1))
             if int(attrs.get("attempt", 1)) > 1:  # earlier attempts failed; the server retried them
-                name = activity_names.get(attrs.get("scheduledEventId", ""), "activity")
+                name = activity_names.get(attrs.get("scheduledEventId", ""), "activity").split()[-1]  # the step, short
                 add("Activity", "Activity", f"{name}: attempt {attrs['attempt']}", f"after: {_failure(attrs)}; {worker}".strip("; "))
         elif kind in ("ActivityTaskCompleted", "ActivityTaskFailed", "ActivityTaskTimedOut", "ActivityTaskCanceled"):
             sched = attrs.get("scheduledEventId", "")
