@@ -79,11 +79,11 @@ def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = 
             raise BuildError(f"no demo named {name!r} (demos: {', '.join(known)})")
     names = names or known
     captures: dict[str, dict[str, Any]] = {}
+    keys = {name: capture_key(cfg, name) for name in names}
     stale: list[str] = []
     for name in names:
-        key = capture_key(cfg, name)
         existing = load_capture(cfg, name)
-        if existing and existing.get("cache_key") == key and not refresh:
+        if existing and existing.get("cache_key") == keys[name] and not refresh:
             captures[name] = existing
         else:
             stale.append(name)
@@ -93,7 +93,7 @@ def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = 
         failures = []
         for name, outcome in fresh.items():
             if isinstance(outcome, dict):  # kept even when another demo failed
-                outcome["cache_key"] = capture_key(cfg, name)
+                outcome["cache_key"] = keys[name]
                 atomic_write_text(capture_path(cfg, name), json.dumps(outcome, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
                 captures[name] = outcome
             else:

@@ -21,7 +21,7 @@ from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
 from deckbuild.errors import ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
-from deckbuild.render import FENCE_RE, RenderedDeck, RenderedSlide
+from deckbuild.render import RenderedDeck, RenderedSlide, closes_fence
 from deckbuild.tools import MERMAID_CLI, node_tool, package_version, run_tool
 
 MERMAID_OPEN_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*mermaid\s*$")
@@ -59,10 +59,7 @@ def find_diagrams(rendered: RenderedDeck, cfg: Config) -> list[Diagram]:
             # Where the block starts in the template: the n-th fence there, or (for a block a macro
             # generated) the first line of the slide.
             src_line = source_fences[found_in_slide] if found_in_slide < len(source_fences) else 1
-            close = next(
-                (j for j in range(i + 1, len(lines)) if (m := FENCE_RE.match(lines[j])) and m.group(1)[0] == marker[0] and len(m.group(1)) >= len(marker) and not lines[j].strip()[len(m.group(1)):].strip()),
-                None,
-            )
+            close = next((j for j in range(i + 1, len(lines)) if closes_fence(lines[j], marker)), None)
             if close is None:
                 raise source_error(slide.path, src_line, f"this ```mermaid block is never closed (expected a closing {marker})", cfg.root)
             body = "\n".join(lines[i + 1 : close]).strip("\n")

@@ -156,19 +156,29 @@ def _render_error(err: Exception, path: Path, cfg: Config) -> BuildError:
     return source_error(where, line, what, cfg.root)
 
 
+def closes_fence(line: str, marker: str) -> bool:
+    """Does `line` close a code block opened by `marker`? (CommonMark: the same character, at
+    least as many of it, nothing after.)"""
+    match = FENCE_RE.match(line)
+    if not match:
+        return False
+    found = match.group(1)
+    return found[0] == marker[0] and len(found) >= len(marker) and not line.strip()[len(found):].strip()
+
+
 def _check_one_slide(slide: RenderedSlide, cfg: Config) -> None:
     """One file, one slide: a stray `---` would silently split it and shift every later slide."""
     fence: str | None = None
     for number, line in enumerate(slide.text.splitlines(), 1):
-        opening = FENCE_RE.match(line)
-        if opening:
-            marker = opening.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence) and not line.strip()[len(marker):].strip():
+        if fence is not None:
+            if closes_fence(line, fence):
                 fence = None
             continue
-        if fence is None and SLIDE_BREAK_RE.match(line):
+        opening = FENCE_RE.match(line)
+        if opening:
+            fence = opening.group(1)
+            continue
+        if SLIDE_BREAK_RE.match(line):
             src_line = _line_of(slide.source, re.escape(line.strip())) or number
             raise source_error(slide.path, src_line, "a slide file holds exactly one slide: move what follows this break into its own numbered file", cfg.root)
 

@@ -21,7 +21,6 @@ MERMAID_CLI = "@mermaid-js/mermaid-cli"
 class NodeTool:
     package: str
     argv: tuple[str, ...]  # [node, path/to/bin.js]
-    version: str
 
 
 def node_tool(cfg: Config, package: str) -> NodeTool:
@@ -37,7 +36,7 @@ def node_tool(cfg: Config, package: str) -> NodeTool:
     manifest = json.loads(manifest_path.read_text())
     bins = manifest.get("bin")
     script = bins if isinstance(bins, str) else next(iter(bins.values()))
-    return NodeTool(package, (node, str(manifest_path.parent / script)), manifest["version"])
+    return NodeTool(package, (node, str(manifest_path.parent / script)))
 
 
 def package_version(cfg: Config, package: str) -> str:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from demos.common.process_exit import exit_without_teardown
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -86,6 +88,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     (sdk-python#300) after every test passed. Everything is reported by now: leave with pytest's
     own exit status instead of risking exit 134 from interpreter teardown."""
     if _exit_status and "temporalio" in sys.modules:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status[-1])
+        exit_without_teardown(_exit_status[-1])

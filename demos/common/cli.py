@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sys
 from typing import Any, Awaitable, Callable
 
 from demos.common.capture import DemoFailed, capture_demo, load_scenario, root_failure_message
 from demos.common.connect import connected_client
+from demos.common.process_exit import exit_without_teardown
 from demos.common.server import DemoError
 
 
@@ -100,18 +100,11 @@ def _run_reporting_errors(main: Callable[[], Awaitable[object]]) -> int:
 
 
 def _exit_now_if_entry_point(code: int) -> int:
-    """End a `python -m demos...` process without interpreter teardown.
-
-    The SDK's Rust threads can outlive the event loop and touch the GIL while CPython finalizes,
-    aborting an otherwise successful run with "Fatal Python error: PyGILState_Release" and exit code
-    134 (temporalio/sdk-python#300; intermittent here, 2 runs in 5). Everything worth keeping is
-    done by now (servers and worker processes stopped, output written), so skip the teardown.
-    Called in-process (tests, the deck build) it just returns the code.
-    """
+    """End a `python -m demos...` process without interpreter teardown (see process_exit).
+    Called in-process (tests, the deck build) it just returns the code."""
     main_module = sys.modules.get("__main__")
     spec = getattr(main_module, "__spec__", None)
     if spec is None or not spec.name.startswith("demos."):
         return code
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_without_teardown(code)
+    return code  # not reached

@@ -24,8 +24,6 @@ def demo_source_hash(name: str, *, demos_dir: Path = DEMOS_DIR) -> str:
     files = [*package.rglob("*.py"), *(demos_dir / "common").glob("*.py")]
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.relative_to(demos_dir).as_posix()):
-        if "__pycache__" in path.parts:
-            continue
         digest.update(path.relative_to(demos_dir).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
