@@ -7,10 +7,13 @@ PY := $(VENV)/bin/python
 export PUPPETEER_SKIP_DOWNLOAD := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help setup demos-setup browser deck html pdf test bench demo clean
+.PHONY: help setup demos-setup browser deck html pdf present rehearse test bench demo clean
 
 help:
-	@echo "make deck          build build/talk.html and build/talk.pdf (sets everything up first)"
+	@echo "make deck          build every deck to build/<deck>.html and .pdf (sets everything up first)"
+	@echo "make present       the talk on stage: Temporal, demo workers, deck served and rebuilt on save"
+	@echo "                   (DECK=training PORT=8090 to choose; Ctrl-C stops everything)"
+	@echo "make rehearse      run every demo once live, as on stage, and report each one's outcome"
 	@echo "make test          run the whole test suite"
 	@echo "make bench         benchmark the build (prints a table of ratios)"
 	@echo "make demos-setup   Python-only setup for running demos (no Node, no browser)"
@@ -43,6 +46,14 @@ html: setup
 
 pdf: setup
 	$(PY) build.py pdf
+
+DECK ?= talk
+PORT ?= 8090
+present: setup
+	@$(PY) build.py present --deck $(DECK) --port $(PORT)
+
+rehearse: demos-setup
+	$(PY) build.py rehearse
 
 demo: demos-setup
 	@test -n "$(NAME)" || { echo "usage: make demo NAME=<demo>  (demos: $$(ls -d demos/*/ | xargs -n1 basename | grep -v common | tr '\n' ' '))"; exit 2; }

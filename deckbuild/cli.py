@@ -17,6 +17,8 @@ COMMANDS = {
     "html": (("html",), "build build/<deck>.html (self-contained, offline)"),
     "pdf": (("pdf",), "build build/<deck>.pdf"),
     "all": (("html", "pdf"), "build HTML and PDF"),
+    "present": (None, "serve the deck live: Temporal dev server, demo workers, rebuild on save, demos run from their slides"),
+    "rehearse": (None, "run every demo once live, as present mode would, and report each one's time and outcome"),
 }
 
 
@@ -39,7 +41,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common.add_argument("--demos-dir", type=Path, help=argparse.SUPPRESS)  # tests capture into a copy
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        command = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if name == "present":
+            command.add_argument("--port", type=int, default=None, help="port of the deck on 127.0.0.1 (default 8090)")
+            command.add_argument("--no-temporal", action="store_true", help="serve and rebuild the deck only: no Temporal server, no workers")
     return parser.parse_args(argv)
 
 
@@ -66,11 +71,30 @@ def _demos_stage(cfg: Config, args: argparse.Namespace) -> dict:
     return run.captures
 
 
+def _present(cfg: Config, args: argparse.Namespace) -> int:
+    from deckbuild.present.session import DEFAULT_PORT, run_present
+
+    decks = args.deck or ["talk"]
+    if len(decks) != 1:
+        raise BuildError("present serves one deck at a time: pass a single --deck NAME")
+    return run_present(cfg, decks[0], args.port or DEFAULT_PORT, with_temporal=not args.no_temporal)
+
+
+def _rehearse(cfg: Config, args: argparse.Namespace) -> int:
+    from deckbuild.present.rehearse import rehearse
+
+    return rehearse(cfg, args.demo)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = config_from_args(args)
     formats = COMMANDS[args.command][0]
     try:
+        if args.command == "present":
+            return _present(cfg, args)
+        if args.command == "rehearse":
+            return _rehearse(cfg, args)
         context = {"demos": _demos_stage(cfg, args)}
         if formats is None:
             return 0

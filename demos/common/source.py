@@ -7,6 +7,9 @@ import hashlib
 from pathlib import Path
 
 DEMOS_DIR = Path(__file__).resolve().parents[1]
+# Present mode's live runs (live.py and its worker entry point) never run in a capture, so editing
+# them must not make a capture stale.
+NOT_IN_CAPTURE = {"live.py", "live_worker.py"}
 
 
 class UnknownDemo(LookupError):
@@ -21,7 +24,7 @@ def demo_source_hash(name: str, *, demos_dir: Path = DEMOS_DIR) -> str:
     package = demos_dir / name
     if not package.is_dir():
         raise UnknownDemo(f"there is no demo package at {package}")
-    files = [*package.rglob("*.py"), *(demos_dir / "common").glob("*.py")]
+    files = [p for p in [*package.rglob("*.py"), *(demos_dir / "common").glob("*.py")] if p.name not in NOT_IN_CAPTURE]
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.relative_to(demos_dir).as_posix()):
         digest.update(path.relative_to(demos_dir).as_posix().encode() + b"\0")

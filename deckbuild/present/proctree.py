@@ -1,0 +1,102 @@
+"""Child processes that can always be stopped, with everything they started.
+
+Every long-lived child is started in its own session (so a terminal's Ctrl-C reaches only us, and we
+decide the order of shutdown) with PR_SET_PDEATHSIG (so it dies with us even if we are SIGKILLed).
+Stopping walks /proc for the child's descendants first: Chromium started by Puppeteer runs in a
+process group of its own, so killing one group is not enough."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Sequence
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: the owner's own shutdown still stops the tree
+
+
+def spawn(argv: Sequence[str], *, log_path: Path | None = None, **kwargs) -> subprocess.Popen:
+    """Popen in a new session that dies with its parent; output to `log_path` (or discarded)."""
+    out = log_path.open("ab") if log_path else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            list(argv), stdin=kwargs.pop("stdin", subprocess.DEVNULL), stdout=kwargs.pop("stdout", out),
+            stderr=kwargs.pop("stderr", subprocess.STDOUT), start_new_session=True, preexec_fn=_die_with_parent, **kwargs,
+        )
+    finally:
+        if log_path:
+            out.close()
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (children first-level first), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may contain spaces and parentheses, so split after the last ')'.
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, only not yet reaped
+
+
+def _signal_all(pids: list[int], sig: int) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def stop_tree(proc: subprocess.Popen, grace_s: float = 5.0) -> None:
+    """SIGTERM the process and all its descendants, wait up to `grace_s`, then SIGKILL what is left."""
+    pids = [proc.pid, *descendants(proc.pid)]
+    _signal_all(pids, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        proc.poll()
+        if not any(alive(p) for p in pids):
+            break
+        time.sleep(0.05)
+    _signal_all([p for p in pids if alive(p)], signal.SIGKILL)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def kill_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL at once, no grace: what "kill the worker" on stage means."""
+    pids = [proc.pid, *descendants(proc.pid)]
+    _signal_all(pids, signal.SIGKILL)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass

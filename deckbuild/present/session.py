@@ -1,0 +1,306 @@
+"""The owner of a present session: it starts everything, reports its state, and stops all of it.
+
+Start order is chosen for the stage: the deck is built and served first (the first slide is visible
+in about a second), then Temporal and the demo workers come up behind it with their state shown on
+the page and in the terminal. Stop order is the reverse; every child runs in a process tree that is
+stopped whole (see proctree), so Ctrl-C leaves no process and no bound port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from aiohttp import web
+
+from deckbuild import demos, render
+from deckbuild.config import Config
+from deckbuild.errors import BuildError, ExitCode
+from deckbuild.present import preflight
+from deckbuild.present.hub import Hub
+from deckbuild.present.livedeck import LiveDeck
+from deckbuild.present.marp_warm import WarmMarp
+from deckbuild.present.temporal_owner import TemporalOwner, TemporalState
+from deckbuild.present.watch import SourceWatcher
+from deckbuild.present.workers import WorkerPool, WorkerProc
+
+DEFAULT_PORT = 8090
+
+
+class PresentSession:
+    def __init__(self, cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, out: Callable[[str], None] = print):
+        self.cfg = cfg
+        self.deck_name = deck_name
+        self.port = port
+        self.token = secrets.token_urlsafe(24)
+        self.hub = Hub()
+        self.log_dir = cfg.build_dir / ".present" / "logs"
+        self._out = out
+        self._with_temporal = with_temporal
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self.temporal = TemporalOwner(cfg.root, self.log_dir, self._temporal_changed, env=dict(cfg.env))
+        self.workers = WorkerPool(cfg.root, self.log_dir, self._workers_changed, env=dict(cfg.env))
+        from deckbuild.present.live_demos import LiveDemos
+
+        self.live = LiveDemos(self)
+        self.deck: LiveDeck  # set in run()
+        self._marp: WarmMarp | None = None
+        self._renderer: Any = None
+        self._watcher: SourceWatcher | None = None
+        self._runner: web.AppRunner | None = None
+        self._worker_lock = asyncio.Lock()
+        self.started_at = time.monotonic()
+
+    # --- urls --------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def presenter_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?view=presenter"
+
+    def status(self) -> dict:
+        built = self.deck.state.built
+        return {
+            "deck": self.deck_name,
+            "version": built.version if built else None,
+            "error": self.deck.state.error,
+            "temporal": self.temporal.state.as_dict(),
+            "workers": {name: self.workers.status(name) for name in self._demo_names()},
+            "pids": {"marp": self._marp.pid if self._marp else None, "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid},
+            "pages": self.hub.page_count,
+            "renderer": self._renderer is not None,
+        }
+
+    def _demo_names(self) -> list[str]:
+        return demos.demo_names(self.cfg)
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self.hub.bind(loop)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._stop.set)
+        checks = preflight.static_checks(self.cfg, self.deck_name, self.port, with_temporal=self._with_temporal)
+        self._out(preflight.table(checks))
+        if any(c.blocking and not c.ok for c in checks):
+            self._out("present: fix the problem above and start again")
+            return int(ExitCode.MISSING_TOOL)
+        try:
+            await self._serve_deck()
+            if self._with_temporal:
+                self._tasks.append(asyncio.create_task(self.temporal.run()))
+                self._tasks.append(asyncio.create_task(self._keep_workers()))
+            self._tasks.append(asyncio.create_task(self._rebuild_loop()))
+            self._tasks.append(asyncio.create_task(self._warm_diagram_renderer()))
+            await self._stop.wait()
+            self._out("present: stopping (server, workers, watcher, renderers)")
+        finally:
+            await self.shutdown()
+        return 0
+
+    async def _serve_deck(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._marp = await loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp.log"))
+        self.deck = LiveDeck(self.cfg, self.deck_name, marp=self._marp, renderer=None)
+        built = await loop.run_in_executor(None, self.deck.rebuild)
+        if built is None:
+            self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
+            self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
+        else:
+            self._publish_deck()
+        from deckbuild.present.http import make_app
+
+        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
+        self._watcher = SourceWatcher([self.cfg.slides_dir, self.cfg.theme_dir, self.cfg.demos_dir], loop)
+        self._watcher.start()
+        self._out(f"present: deck            {self.url}")
+        self._out(f"present: presenter view  {self.presenter_url}")
+        self._out("present: Web UI          (comes up with Temporal; printed below)" if self._with_temporal else "present: Temporal        off")
+        self._out("present: Ctrl-C stops everything")
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def shutdown(self) -> None:
+        if self._watcher:
+            self._watcher.stop()
+        await self.live.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._runner:
+            await self._runner.cleanup()  # closes the listening socket and every open stream
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.workers.stop_all)
+        await loop.run_in_executor(None, self.temporal.stop)
+        if self._renderer is not None:
+            await loop.run_in_executor(None, self._renderer.close)
+        if self._marp:
+            await loop.run_in_executor(None, self._marp.close)
+
+    # --- the deck -------------------------------------------------------------------------------------
+    def _publish_deck(self) -> None:
+        built = self.deck.state.built
+        self.hub.publish("build", {"error": None}, topic="build")
+        if built:
+            self.hub.publish("deck", {"version": built.version, "ms": round(built.seconds * 1000)}, topic="deck")
+
+    async def _rebuild_loop(self) -> None:
+        """One loop: the watcher only records paths; this waits for a quiet moment and rebuilds once."""
+        assert self._watcher is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            paths = await self._watcher.next_batch()
+            changed_demos = {name for p in paths if (name := self._demo_of(p))}
+            for name in sorted(changed_demos):
+                self._tasks.append(asyncio.create_task(self._recapture(name)))
+            if any(self._affects_deck(p) for p in paths):
+                started = time.perf_counter()
+                built = await loop.run_in_executor(None, self.deck.rebuild)
+                if built is None:
+                    self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
+                    self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
+                else:
+                    self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms")
+                    self._publish_deck()
+
+    def _affects_deck(self, path: Path) -> bool:
+        if path.is_relative_to(self.cfg.demos_dir):
+            return path.is_relative_to(self.cfg.demos_dir / "captures")
+        return True  # slides/ and theme/
+
+    def _demo_of(self, path: Path) -> str | None:
+        """The demo whose capture a changed file makes stale (its package's Python source)."""
+        if not path.is_relative_to(self.cfg.demos_dir) or path.suffix != ".py":
+            return None
+        from demos.common.source import NOT_IN_CAPTURE
+
+        parts = path.relative_to(self.cfg.demos_dir).parts
+        if len(parts) < 2 or path.name in NOT_IN_CAPTURE or parts[0] in ("captures", "common"):
+            return None
+        return parts[0] if parts[0] in self._demo_names() else None
+
+    async def _recapture(self, name: str) -> None:
+        """A demo's source changed: restart its live workers on the new code, and re-capture it in the
+        background while its slide shows the previous capture marked stale."""
+        from deckbuild.fsutil import atomic_write_text
+        import json
+
+        self.live.stale[name] = "demo source changed: re-capturing in the background"
+        self.live.forget_module(name)
+        self.live.publish(name)
+        if self._with_temporal:
+            for role in list(self.workers.status(name)):
+                self.workers.stop_role(name, role)
+        if self.temporal.state.state != "up":
+            self.live.stale[name] = "demo source changed: re-capture waits for Temporal"
+            self.live.publish(name)
+            return
+        from demos.common.capture import DemoFailed, capture_demo
+        from demos.common.server import DemoError
+
+        try:
+            capture = await capture_demo(name, self.temporal.client)
+            capture["cache_key"] = demos.capture_key(self.cfg, name)
+            atomic_write_text(demos.capture_path(self.cfg, name), json.dumps(capture, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+            self.live.stale.pop(name, None)
+            self._out(f"present: demo {name} re-captured")
+        except (DemoFailed, DemoError, Exception) as err:  # noqa: BLE001 - shown on the slide; the session goes on
+            self.live.stale[name] = f"re-capture failed: {err}"
+            self._out(f"present: demo {name} could not be re-captured: {err}")
+        self.live.publish(name)
+        await self.ensure_workers(name)
+
+    async def _warm_diagram_renderer(self) -> None:
+        """Start the long-lived Mermaid renderer behind the first slide, when the diagrams stage has one."""
+        from deckbuild import diagrams
+
+        factory = getattr(diagrams, "MermaidRenderer", None)
+        if factory is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
+            config = diagrams.mermaid_config(theme_css)
+            self._renderer = await loop.run_in_executor(None, lambda: factory(self.cfg, config))
+            await loop.run_in_executor(None, self._renderer.__enter__)
+            self.deck.set_renderer(self._renderer)
+        except (BuildError, OSError) as err:
+            self._out(f"present: diagrams will use a fresh mermaid-cli per change ({getattr(err, 'message', err)})")
+
+    # --- Temporal and workers ---------------------------------------------------------------------
+    def _temporal_changed(self, state: TemporalState) -> None:
+        self.hub.publish("temporal", state.as_dict(), topic="temporal")
+        if state.state == "up":
+            ui = f", Web UI {state.ui_url}" if state.ui_url else ""
+            self._out(f"present: Temporal        up at {state.address} (namespace {state.namespace}{ui})")
+        elif state.state == "down":
+            self._out(f"present: Temporal        DOWN: {state.reason} (slides show their captured runs)")
+        for name in self._demo_names():
+            self.live.publish(name)
+
+    def _workers_changed(self, demo: str) -> None:
+        self.live.publish(demo)
+
+    async def start_worker(self, name: str, role: str) -> WorkerProc:
+        from demos.common.live import live_task_queue
+
+        self.workers.address = self.temporal.state.address
+        self.workers.namespace = self.temporal.state.namespace
+        worker = self.workers.start(name, role, live_task_queue(name))
+        await self.workers.wait_ready(worker)
+        return worker
+
+    async def ensure_workers(self, name: str) -> None:
+        """The demo's start roles each have a live process (started now if missing)."""
+        if not self._with_temporal or self.temporal.state.state != "up":
+            return
+        async with self._worker_lock:
+            running = self.workers.status(name)
+            missing = [role for role in self.live.start_roles(name) if role not in running and not self._chosen_role(name, role, running)]
+            await asyncio.gather(*(self.start_worker(name, role) for role in missing))
+
+    def _chosen_role(self, name: str, role: str, running: dict) -> bool:
+        """A deploy swapped this role for its successor: do not bring the old one back."""
+        deploy = self.live.capabilities(name).get("deploy") or []
+        return len(deploy) == 2 and role == deploy[0] and deploy[1] in running
+
+    async def _keep_workers(self) -> None:
+        """Once Temporal answers, every demo's workers run; a worker that dies on its own comes back.
+        One the presenter killed stays dead until they start one."""
+        announced = False
+        while True:
+            if self.temporal.state.state == "up":
+                names = [n for n in self._demo_names() if self.live.module(n) is not None]
+                killed = {w.demo for w in self.workers._procs if w.killed_on_purpose}
+                for dead in self.workers.crashed():
+                    self._out(f"present: worker {dead.demo}/{dead.role} pid {dead.proc.pid} exited; restarting it")
+                try:
+                    await asyncio.gather(*(self.ensure_workers(n) for n in names if n not in killed))
+                except RuntimeError as err:
+                    self._out(f"present: {err}")
+                if not announced:
+                    count = len(self.workers.all_pids())
+                    self._out(f"present: workers         {count} processes up ({', '.join(names)})")
+                    announced = True
+            await asyncio.sleep(1.0)
+
+
+def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True) -> int:
+    """`build.py present`: returns the exit code once Ctrl-C (or SIGTERM) has stopped everything."""
+    session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True))
+    try:
+        return asyncio.run(session.run())
+    except BuildError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        return int(err.exit_code)
