@@ -254,10 +254,10 @@ def story(history: dict, max_messages: int = 8) -> list[tuple[Step, int]]:
 # measuring the text in its own default font; measuring in the theme's font (palette.FONT_FALLBACK,
 # what deckbuild/palette.py gives the diagrams) keeps every note inside its box.
 SEQUENCE_CONFIG = {
-    "fontSize": 22,
+    "fontSize": 26,
     "fontFamily": FONT_FALLBACK.replace('"', ""),
-    "themeVariables": {"fontSize": "22px"},
-    "sequence": {"width": 130, "height": 54, "boxMargin": 8, "noteMargin": 10, "messageMargin": 26},
+    "themeVariables": {"fontSize": "26px"},
+    "sequence": {"width": 140, "height": 60, "boxMargin": 8, "noteMargin": 10, "messageMargin": 26},
 }
 SEQUENCE_INIT = "%%{init: " + json.dumps(SEQUENCE_CONFIG) + "}%%"
 
