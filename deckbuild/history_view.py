@@ -217,7 +217,7 @@ def _story_messages(story: list[Step]) -> list[tuple[Step, int]]:
     joined: list[Step] = []
     for step in trips:
         previous = joined[-1] if joined else None
-        if previous and previous.kind == step.kind == "RoundTrip" and previous.label.count(",") < 1:
+        if previous and previous.kind == step.kind == "RoundTrip":
             both = f"{previous.label[:-2]}, {step.label}"
             if len(both) <= 40:
                 joined[-1] = Step(previous.event_id, previous.t_ms, "RoundTrip", "Workflow", "Activity", both)
@@ -251,8 +251,9 @@ def story(history: dict, max_messages: int = 8) -> list[tuple[Step, int]]:
 # Mermaid draws sequence labels at 16 px (its top-level fontSize wins over the per-label sizes),
 # which ends up near 12 px once a wide diagram is scaled to a slide: large type in the diagram
 # itself keeps labels >= 18 px at the size the slide shows it. Mermaid sizes note boxes by
-# measuring the text in its own default font; measuring in the theme's font (palette.FONT_FALLBACK,
-# what deckbuild/palette.py gives the diagrams) keeps every note inside its box.
+# measuring the text in its own default font, narrower than the theme's: measuring in the theme's
+# font stack (palette.FONT_FALLBACK, the one midnight-blue declares) keeps every note inside its box.
+# Captured text cannot reach this directive: mermaid_label removes braces.
 SEQUENCE_CONFIG = {
     "fontSize": 26,
     "fontFamily": FONT_FALLBACK.replace('"', ""),
