@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from deckbuild.palette import FONT_FALLBACK
+
 NOISE = {
     "WorkflowTaskScheduled", "WorkflowTaskStarted", "WorkflowTaskCompleted", "ActivityTaskStarted",
     "ChildWorkflowExecutionStarted", "WorkflowExecutionUpdateCompleted", "WorkflowExecutionUpdateAdmitted",
@@ -30,6 +32,7 @@ class Step:
     target: str
     label: str  # short, human, plain text (the diagram shows this)
     detail: str = ""  # payload preview, worker identity, ... (the table adds this)
+    short: str = ""  # the label in fewer words, for the diagram (the step an activity id names, ...)
 
     @property
     def text(self) -> str:
@@ -94,8 +97,8 @@ def steps(history: dict) -> list[Step]:
         t_ms = int((_time(event) - start).total_seconds() * 1000)
         eid = int(event["eventId"])
 
-        def add(actor: str, target: str, label: str, detail: str = "") -> None:
-            out.append(Step(eid, t_ms, kind, actor, target, label, detail))
+        def add(actor: str, target: str, label: str, detail: str = "", short: str = "") -> None:
+            out.append(Step(eid, t_ms, kind, actor, target, label, detail, short))
 
         worker = f"worker {attrs['identity']}" if attrs.get("identity") else ""
         if kind == "WorkflowExecutionStarted":
@@ -106,7 +109,7 @@ def steps(history: dict) -> list[Step]:
             if chosen_id and not chosen_id.isdigit():  # the SDK numbers activities; a chosen id names the step
                 name = f"{name} {chosen_id}"
             activity_names[event["eventId"]] = name
-            add("Workflow", "Activity", name)
+            add("Workflow", "Activity", name, short=name.split()[-1])
         elif kind == "ActivityTaskStarted":
             attempts[attrs.get("scheduledEventId", "")] = int(attrs.get("attempt", 1))
             if int(attrs.get("attempt", 1)) > 1:  # earlier attempts failed; the server retried them
@@ -117,10 +120,9 @@ def steps(history: dict) -> list[Step]:
             name = activity_names.get(sched, "activity")
             attempt = attempts.get(sched, 1)
             suffix = f" (attempt {attempt})" if attempt > 1 else ""
-            if kind == "ActivityTaskCompleted":
-                add("Activity", "Workflow", f"{name} done{suffix}", "; ".join(filter(None, [worker, payload_text(attrs.get("result"), 40)])))
-            else:
-                add("Activity", "Workflow", f"{name} {kind.removeprefix('ActivityTask').lower()}{suffix}", _failure(attrs))
+            outcome = "done" if kind == "ActivityTaskCompleted" else kind.removeprefix("ActivityTask").lower()
+            detail = "; ".join(filter(None, [worker, payload_text(attrs.get("result"), 40)])) if kind == "ActivityTaskCompleted" else _failure(attrs)
+            add("Activity", "Workflow", f"{name} {outcome}{suffix}", detail, short=f"{name.split()[-1]} {outcome}{suffix}")
         elif kind == "TimerStarted":
             timers[attrs.get("timerId", "")] = attrs.get("startToFireTimeout", "")
             add("Workflow", "Timer", f"durable timer {attrs.get('startToFireTimeout', '')}")
@@ -140,9 +142,11 @@ def steps(history: dict) -> list[Step]:
         elif kind == "MarkerRecorded":
             add("Workflow", "Workflow", f"marker {attrs.get('markerName', '')}", payload_text((attrs.get("details") or {}).get("patch-data"), 40))
         elif kind == "StartChildWorkflowExecutionInitiated":
-            add("Workflow", "Child", f"start child {attrs.get('workflowType', {}).get('name', '')}", attrs.get("workflowId", ""))
+            child = attrs.get("workflowType", {}).get("name", "")
+            add("Workflow", "Child", f"start child {child}", attrs.get("workflowId", ""), short=f"start {child}")
         elif kind == "ChildWorkflowExecutionCompleted":
-            add("Child", "Workflow", f"child {attrs.get('workflowType', {}).get('name', '')} done", payload_text(attrs.get("result"), 40))
+            child = attrs.get("workflowType", {}).get("name", "")
+            add("Child", "Workflow", f"child {child} done", payload_text(attrs.get("result"), 40), short=f"{child} done")
         elif kind == "WorkflowExecutionCompleted":
             add("Workflow", "Client", "completed", payload_text(attrs.get("result"), 48))
         elif kind in ("WorkflowExecutionFailed", "WorkflowExecutionTimedOut", "WorkflowExecutionTerminated", "WorkflowExecutionCanceled"):
@@ -182,29 +186,91 @@ def mermaid_label(text: str, limit: int = 44) -> str:
     return shorten(text, limit) or " "
 
 
-def sequence_diagram(history: dict, max_messages: int = 10) -> str:
-    """A Mermaid sequence diagram of what happened, from the real history.
+# How much of the story an event carries, for a diagram that must stay readable from the back row
+# (every label >= 18 px on the slide): when a history has more messages than fit, the highest
+# rank goes first. 0: how the run began and ended; 1: what the demo is about (retries, failures,
+# people, a timer firing, a crash); 2: the plumbing between them; 3: bookkeeping.
+STORY_RANK = {
+    "WorkflowExecutionStarted": 0, "WorkflowExecutionCompleted": 0, "WorkflowExecutionFailed": 0,
+    "WorkflowExecutionTimedOut": 0, "WorkflowExecutionTerminated": 0, "WorkflowExecutionCanceled": 0,
+    "ActivityTaskStarted": 1, "ActivityTaskFailed": 1, "ActivityTaskTimedOut": 1, "ActivityTaskCanceled": 1,
+    "WorkflowTaskTimedOut": 1, "WorkflowTaskFailed": 1, "WorkflowExecutionSignaled": 1,
+    "WorkflowExecutionUpdateAccepted": 1, "TimerFired": 1, "MarkerRecorded": 1,
+    "TimerCanceled": 3,
+}
+PLUMBING = 2  # every other kind: activities scheduled and done, timers and children started
 
-    Runs of the same message collapse into one with a count, and long histories keep their
-    beginning and end, so the diagram fits a slide."""
-    merged: list[tuple[Step, int]] = []
-    for step in steps(history):
-        previous = merged[-1][0] if merged else None
-        # "schedule X" answered at once by "X done" reads as one round trip: one arrow, not two.
-        if previous and previous.kind == "ActivityTaskScheduled" and merged[-1][1] == 1 and step.kind == "ActivityTaskCompleted" and step.label == f"{previous.label} done":
-            merged[-1] = (Step(previous.event_id, previous.t_ms, previous.kind, "Workflow", "Activity", f"{previous.label} ✓"), 1)
+
+def _story_messages(story: list[Step]) -> list[tuple[Step, int]]:
+    """Steps as diagram messages, with a count: a schedule answered at once by its completion is one
+    round trip; consecutive round trips to the same activities share one arrow when their names fit;
+    a message repeating an earlier one (same sender, receiver and words, numbers aside) adds to its
+    count instead of taking a line. A summary of the story in the order it began, not a trace: the
+    facts table and the Web UI have every event."""
+    trips: list[Step] = []
+    for step in story:
+        previous = trips[-1] if trips else None
+        if previous and previous.kind == "ActivityTaskScheduled" and step.kind == "ActivityTaskCompleted" and (step.short or step.label) == f"{previous.label} done":
+            trips[-1] = Step(previous.event_id, previous.t_ms, "RoundTrip", "Workflow", "Activity", f"{previous.label} ✓")
             continue
+        trips.append(step if not step.short else Step(step.event_id, step.t_ms, step.kind, step.actor, step.target, step.short))
+    joined: list[Step] = []
+    for step in trips:
+        previous = joined[-1] if joined else None
+        if previous and previous.kind == step.kind == "RoundTrip":
+            both = f"{previous.label[:-2]}, {step.label}"
+            if len(both) <= 40:
+                joined[-1] = Step(previous.event_id, previous.t_ms, "RoundTrip", "Workflow", "Activity", both)
+                continue
+        joined.append(step)
+    merged: list[tuple[Step, int]] = []
+    index: dict[tuple[str, str, str], int] = {}
+    for step in joined:
         key = (step.actor, step.target, re.sub(r"\d+", "N", step.label))
-        if previous and (previous.actor, previous.target, re.sub(r"\d+", "N", previous.label)) == key:
-            merged[-1] = (previous, merged[-1][1] + 1)
+        if key in index:
+            at = index[key]
+            merged[at] = (merged[at][0], merged[at][1] + 1)
         else:
+            index[key] = len(merged)
             merged.append((step, 1))
-    if len(merged) > max_messages:
-        merged = merged[: max_messages - 2] + [(Step(0, 0, "…", "Workflow", "Workflow", f"… {len(merged) - max_messages + 1} more …"), 1)] + merged[-1:]
-    used = [name for name in PARTICIPANTS if any(name in (s.actor, s.target) for s, _ in merged)]
-    lines = ["sequenceDiagram"]
+    return merged
+
+
+def story(history: dict, max_messages: int = 8) -> list[tuple[Step, int]]:
+    """The messages of a history's sequence diagram: all of them when they fit, else without the
+    bookkeeping, then without the plumbing; a history still too long keeps its beginning and end."""
+    all_steps = steps(history)
+    for keep_below in (4, 3, 2):
+        merged = _story_messages([s for s in all_steps if STORY_RANK.get(s.kind, PLUMBING) < keep_below])
+        if len(merged) <= max_messages:
+            return merged
+    hidden = len(merged) - max_messages + 1
+    return merged[: max_messages - 2] + [(Step(0, 0, "…", "Workflow", "Workflow", f"… {hidden} more …"), 1)] + merged[-1:]
+
+
+# Mermaid draws sequence labels at 16 px (its top-level fontSize wins over the per-label sizes),
+# which ends up near 12 px once a wide diagram is scaled to a slide: large type in the diagram
+# itself keeps labels >= 18 px at the size the slide shows it. Mermaid sizes note boxes by
+# measuring the text in its own default font, narrower than the theme's: measuring in the theme's
+# font stack (palette.FONT_FALLBACK, the one midnight-blue declares) keeps every note inside its box.
+# Captured text cannot reach this directive: mermaid_label removes braces.
+SEQUENCE_CONFIG = {
+    "fontSize": 26,
+    "fontFamily": FONT_FALLBACK.replace('"', ""),
+    "themeVariables": {"fontSize": "26px"},
+    "sequence": {"width": 140, "height": 60, "boxMargin": 8, "noteMargin": 10, "messageMargin": 26},
+}
+SEQUENCE_INIT = "%%{init: " + json.dumps(SEQUENCE_CONFIG) + "}%%"
+
+
+def sequence_diagram(history: dict, max_messages: int = 8) -> str:
+    """A Mermaid sequence diagram of what happened, from the real history: the events that tell
+    the story (`story`), in type large enough to read from the back of the room."""
+    messages = story(history, max_messages)
+    used = [name for name in PARTICIPANTS if any(name in (s.actor, s.target) for s, _ in messages)]
+    lines = ["sequenceDiagram", SEQUENCE_INIT]
     lines += [f"    participant {name} as {PARTICIPANTS[name]}" for name in used]
-    for step, count in merged:
+    for step, count in messages:
         label = mermaid_label(step.label + (f" ×{count}" if count > 1 else ""))
         arrow = "-->>" if step.actor in ("Activity", "Timer", "Child") or step.target == "Client" else "->>"
         if step.actor == step.target:

@@ -21,13 +21,17 @@ SLIDE_TITLES = [
     "How I Use It",
     "Demo: the ingestion pipeline on specialised workers",
     "Demo: the CEO’s inbox, with humans in the loop",
+    "The inbox run: priorities and decisions",
     "Benefits I See",
     "Demo: retries and backoff, with no lost state",
+    "The retries run: four attempts, no retry code",
     "Demo: kill the worker, and the workflow finishes anyway",
+    "The durability run: each step completed once",
     "Performance in My System",
     "Architecture Sketch",
     "Practical Advice",
     "Demo: upgrading code under a running workflow",
+    "The versioning run: old path, new path, replay",
     "Closing",
 ]
 ARCHITECTURE = SLIDE_TITLES.index("Architecture Sketch") + 1
@@ -138,3 +142,17 @@ def test_presenter_view_shows_the_speaker_notes(page: Page):
     # Every slide has notes.
     notes = presenter.locator(".bespoke-marp-note").evaluate_all("ns => ns.map(n => n.textContent.trim().length)")
     assert len(notes) == len(SLIDE_TITLES) and min(notes) > 80, notes
+
+
+def test_demo_slides_carry_the_demo_class_and_name_their_demo(page: Page):
+    """Present mode finds demo slides by data-demo; the theme styles them by the demo class."""
+    found = page.locator("section").evaluate_all(
+        "ss => ss.map(s => [s.classList.contains('demo'), Array.from(s.querySelectorAll('[data-demo]')).map(e => [e.dataset.demo, e.dataset.demoPart, e.parentElement === s])])")
+    demo_numbers = [n for n, (_, panels) in enumerate(found, 1) if panels]
+    assert DEMO_SLIDES and set(DEMO_SLIDES) <= set(demo_numbers)
+    for number in demo_numbers:
+        is_demo_class, panels = found[number - 1]
+        assert is_demo_class and len(panels) == 1, (number, found[number - 1])
+        demo, part, outermost = panels[0]
+        assert demo and part in ("diagram", "facts") and outermost, (number, panels)
+        assert part == ("diagram" if number in DEMO_SLIDES else "facts"), (number, part)
