@@ -286,30 +286,57 @@ def test_training_every_slide_is_there_in_order(training_page: Page):
     assert ours == TRAINING_TITLES
 
 
+def text_sizes(page: Page, browser: Browser) -> dict:
+    """The active slide's smallest text in px at 1280x720: `any` (headings too), `body`, `svg`
+    (the smallest diagram label as drawn, or None without diagrams)."""
+    sizes = active_section(page).evaluate(SMALLEST_TEXT_JS)
+    svg_sizes = []
+    if sizes["diagrams"]:
+        svg_page = browser.new_page(viewport={"width": 1400, "height": 900})
+        for diagram in sizes.pop("diagrams"):
+            svg = base64.b64decode(diagram["src"].split(",", 1)[1]).decode()
+            svg_page.set_content(f'<html><body style="margin:0">{svg}</body></html>')
+            svg_sizes.append(svg_page.evaluate(SVG_TEXT_JS, diagram["width"]))
+        svg_page.close()
+    return {"any": sizes["any"], "body": sizes["body"], "svg": min(svg_sizes) if svg_sizes else None}
+
+
+def illegible(sizes: dict) -> bool:
+    return sizes["any"] < 18 or sizes["body"] < 24 or (sizes["svg"] is not None and sizes["svg"] < 18)
+
+
 def test_training_no_slide_overflows_and_all_text_is_legible(training_page: Page, browser: Browser):
     """Read from the back of the room: body text >= 24 px, nothing (diagram labels included) < 18 px."""
-    overflow, small = {}, {}
-    smallest_body, smallest_svg = 1e9, 1e9
-    svg_page = browser.new_page(viewport={"width": 1400, "height": 900})
+    overflow, small, measured = {}, {}, []
     for number in range(1, slide_count(training_page) + 1):
         goto_slide(training_page, number)
         if found := overflowing_elements(training_page):
             overflow[number] = found
-        sizes = active_section(training_page).evaluate(SMALLEST_TEXT_JS)
-        smallest_body = min(smallest_body, sizes["body"])
-        for diagram in sizes["diagrams"]:
-            svg = base64.b64decode(diagram["src"].split(",", 1)[1]).decode()
-            svg_page.set_content(f'<html><body style="margin:0">{svg}</body></html>')
-            size = svg_page.evaluate(SVG_TEXT_JS, diagram["width"])
-            smallest_svg = min(smallest_svg, size)
-            if size < 18:
-                small[number] = f"diagram text {size:.1f} px"
-        if sizes["any"] < 18 or sizes["body"] < 24:
-            small[number] = f"text {sizes['any']} px, body text {sizes['body']} px"
-    svg_page.close()
+        sizes = text_sizes(training_page, browser)
+        measured.append(sizes)
+        if illegible(sizes):
+            small[number] = sizes
     assert overflow == {}
     assert small == {}
-    assert smallest_body >= 24 and smallest_svg >= 18
+    assert min(s["svg"] for s in measured if s["svg"] is not None) >= 18  # the diagrams were measured
+
+
+def test_legibility_check_catches_small_diagram_text(browser: Browser, tmp_path: Path):
+    """The check above must be able to fail: the event-sourcing diagram drawn at its natural size,
+    stacked vertically, is squeezed into the slide's height and its labels shrink below 18 px."""
+    root = copy_project(tmp_path / "project")
+    slide = root / "slides/training/125-event-sourcing.md"
+    text = slide.read_text()
+    assert "<style scoped>" in text and "direction LR" in text
+    slide.write_text("\n".join(line for line in text.splitlines() if "<style scoped>" not in line).replace("direction LR", "direction TB") + "\n")
+    result = run_build("html", "--deck", "training", root=root)
+    assert result.returncode == 0, result.output
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto((root / "build/training.html").as_uri())
+    goto_slide(page, training_slide_number("Event sourcing in Temporal"))
+    sizes = text_sizes(page, browser)
+    assert sizes["svg"] is not None and sizes["svg"] < 18 and illegible(sizes), sizes
+    page.close()
 
 
 def test_training_diagrams_are_svg_images(training_page: Page):
