@@ -160,7 +160,7 @@ def _template_frame_line(err: BaseException, cfg: Config) -> tuple[Path, int] | 
 def _render_error(err: Exception, path: Path, cfg: Config) -> BuildError:
     if isinstance(err, jinja2.TemplateSyntaxError):
         where = Path(err.filename) if err.filename else path
-        return source_error(where, err.lineno, f"template syntax error: {err.message}", cfg.root)
+        return source_error(where, err.lineno, f"template syntax error: {err.message}{_literal_braces_hint(err)}", cfg.root)
     located = _template_frame_line(err, cfg)
     where, line = located if located else (path, None)
     if isinstance(err, jinja2.UndefinedError):
@@ -170,6 +170,16 @@ def _render_error(err: Exception, path: Path, cfg: Config) -> BuildError:
     else:
         what = f"template error: {type(err).__name__}: {err}"
     return source_error(where, line, what, cfg.root)
+
+
+def _literal_braces_hint(err: jinja2.TemplateSyntaxError) -> str:
+    """Braces meant literally (outside a ```mermaid fence, which is passed through as it is) are
+    read as Jinja: say so, and how to keep them."""
+    lines = (err.source or "").splitlines()
+    line = lines[err.lineno - 1] if err.lineno and err.lineno <= len(lines) else ""
+    if not re.search(r"\{\{|\{%|\{#", line):
+        return ""
+    return " (slides are Jinja templates: `{{`, `{%` and `{#` start template code; to show them as text, wrap them in {% raw %}...{% endraw %})"
 
 
 def closes_fence(line: str, marker: str) -> bool:

@@ -172,3 +172,12 @@ def test_a_diagram_generated_by_a_macro_still_renders_its_template(tmp_path: Pat
     (diagram,) = diagrams.find_diagrams(rendered, cfg)
     assert diagram.source.startswith("sequenceDiagram") and "{{" not in diagram.source
     assert diagram.where() == (tmp_path / "slides/d/01-a.md", 4)  # a generated block: where its slide starts
+
+
+def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## B\n\n```text\nhexagon: A{{Decision?}}\n```\n"})
+    message = error_of(cfg)
+    assert message.startswith("slides/d/01-a.md:8: template syntax error")
+    assert "{% raw %}...{% endraw %}" in message
+    (tmp_path / "slides/d/01-a.md").write_text("## A\n\n{% raw %}hexagon: A{{Decision?}}{% endraw %}\n")
+    assert render_d(cfg).slides[0].text == "## A\n\nhexagon: A{{Decision?}}\n"
