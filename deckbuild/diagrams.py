@@ -58,7 +58,8 @@ def find_diagrams(rendered: RenderedDeck, cfg: Config) -> list[Diagram]:
             marker = opening.group(1)
             # Where the block starts in the template: the n-th fence there, or (for a block a macro
             # generated) the first line of the slide.
-            src_line = source_fences[found_in_slide] if found_in_slide < len(source_fences) else 1
+            # `slide.source` is this slide's part of its file, starting at line `slide.first_line`.
+            src_line = slide.first_line - 1 + (source_fences[found_in_slide] if found_in_slide < len(source_fences) else 1)
             close = next((j for j in range(i + 1, len(lines)) if closes_fence(lines[j], marker)), None)
             if close is None:
                 raise source_error(slide.path, src_line, f"this ```mermaid block is never closed (expected a closing {marker})", cfg.root)

@@ -58,6 +58,25 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def built_training(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The training deck, built once per session to HTML and PDF in its own copy of the project."""
+    root = copy_project(tmp_path_factory.mktemp("built-training") / "project")
+    result = run_build("all", "--deck", "training", root=root)
+    assert result.returncode == 0, result.output
+    return root
+
+
+@pytest.fixture(scope="session")
+def training_html(built_training: Path) -> Path:
+    return built_training / "build" / "training.html"
+
+
+@pytest.fixture(scope="session")
+def training_pdf(built_training: Path) -> Path:
+    return built_training / "build" / "training.pdf"
+
+
 @pytest.fixture
 def project_after_good_build(built_project: Path, tmp_path: Path) -> Path:
     """A private copy of a successfully built project (sources + build/ with its caches)."""

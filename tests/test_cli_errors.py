@@ -133,11 +133,37 @@ def test_marp_cli_failing(project_after_good_build: Path):
     assert snapshot(root) == before
 
 
-def test_a_second_slide_in_one_file_is_refused(project_after_good_build: Path):
+def test_an_empty_slide_is_refused_at_its_break(project_after_good_build: Path):
+    """Several slides per file are fine; a break with nothing after it is a mistake, named at its line."""
     root = project_after_good_build
-    line = edit(root / "slides/talk/11-performance.md", "- Minimal ops overhead", "---\n\n- Minimal ops overhead")
+    slide = root / "slides/talk/15-closing.md"
+    slide.write_text(slide.read_text().rstrip("\n") + "\n\n---\n")
+    line = len(slide.read_text().splitlines())
     result = run_build("render", "--deck", "talk", root=root)
-    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/11-performance\.md:{line}: a slide file holds exactly one slide")
+    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/15-closing\.md:{line}: empty slide")
+
+
+def test_errors_in_a_multi_slide_file_name_the_line_in_that_file(project_after_good_build: Path):
+    root = project_after_good_build
+    slide = root / "slides/talk/12-architecture.md"
+    before_slide = "## Before the sketch\n\n- one\n\n---\n\n## Also before\n\n- two\n\n---\n\n"
+    slide.write_text(before_slide + slide.read_text().replace('WF["Workflow<br/>(thin orchestration)"]', "WF[Workflow<br/>(thin orchestration)]"))
+    fence = slide.read_text().splitlines().index("```mermaid") + 1
+    assert fence > 12
+    result = run_build("render", "--deck", "talk", root=root)
+    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/12-architecture\.md:{fence}: Mermaid cannot render this diagram", r"Parse error on line 2")
+    line = edit(slide, "- two", "- {{ speakr }}")
+    result = run_build("render", "--deck", "talk", root=root)
+    assert_clean_failure(result, ExitCode.SOURCE, rf"slides/talk/12-architecture\.md:{line}: undefined variable: 'speakr' is undefined")
+
+
+def test_a_mermaid_hexagon_builds(project_after_good_build: Path):
+    """Issue 7: `A{{Decision}}` inside a ```mermaid fence is Mermaid, not a Jinja expression."""
+    root = project_after_good_build
+    edit(root / "slides/talk/12-architecture.md", '    T -- visibility & audit --> UI["Temporal Web UI"]', '    T -- visibility & audit --> UI["Temporal Web UI"]\n    UI --> D{{Decision}}')
+    result = run_build("render", "--deck", "talk", root=root)
+    assert result.returncode == 0, result.output
+    assert "Traceback" not in result.output
 
 
 def test_unknown_deck():

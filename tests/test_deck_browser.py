@@ -1,13 +1,15 @@
-"""The built talk opened in real Chromium with Playwright, as the audience's browser would show it."""
+"""The built decks (the talk, the training) opened in real Chromium with Playwright, as the audience's browser would show it."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from deckbuild.render import split_slides
 from tests.conftest import copy_project, run_build
 from tests.deckcheck import active_section, goto_slide, launch_options, overflowing_elements, slide_count
 
@@ -156,3 +158,247 @@ def test_demo_slides_carry_the_demo_class_and_name_their_demo(page: Page):
         demo, part, outermost = panels[0]
         assert demo and part in ("diagram", "facts") and outermost, (number, panels)
         assert part == ("diagram" if number in DEMO_SLIDES else "facts"), (number, part)
+
+
+# --- the training deck (slides/training/) -----------------------------------------------------
+
+
+TRAINING_DIR = Path(__file__).resolve().parent.parent / "slides" / "training"
+TRAINING_TITLES = [
+    "Temporal Training Session 1",
+    "Today’s agenda",
+    "How enterprise software evolved",
+    "Monolithic systems",
+    "Monoliths: strengths and weaknesses",
+    "Monoliths in history",
+    "Service-oriented architecture (SOA)",
+    "Where SOA came from",
+    "SOA: strengths and weaknesses",
+    "SOA in practice",
+    "Microservices",
+    "Microservices: benefits",
+    "Microservices: challenges",
+    "Microservices in history",
+    "The need for orchestration",
+    "Why workflow orchestration?",
+    "Enter Temporal",
+    "Module 1",
+    "What is Temporal?",
+    "Temporal’s characteristics",
+    "Temporal at a glance",
+    "Core concepts: workflows",
+    "Core concepts: activities",
+    "Core concepts: workers and task queues",
+    "The components together",
+    "Temporal server architecture",
+    "The services",
+    "Event sourcing in Temporal",
+    "Why event sourcing pays off",
+    "Setting up your development environment",
+    "Configuring for real work",
+    "Your first workflow (theory)",
+    "Temporal and other orchestration tools",
+    "What sets Temporal apart",
+    "Orchestration tools compared",
+    "Module 2",
+    "Workflow definition patterns",
+    "Deterministic execution explained",
+    "Activity design principles",
+    "Activity options",
+    "Local vs. remote activities",
+    "Task queue management",
+    "Data serialization in workflows",
+    "Workflow state management",
+    "Data security in workflows",
+    "Module 2 summary",
+    "Temporal in finance",
+    "Use cases in finance",
+    "Case study: ANZ home loans",
+    "Benefits in finance",
+    "Further reading",
+]
+TRAINING_DIAGRAMS = {
+    "How enterprise software evolved": ("Monolith", "SOA", "Microservices", "Orchestration"),
+    "Temporal server architecture": ("Frontend", "History", "Matching", "Persistence", "Worker service"),
+    "Event sourcing in Temporal": ("Event history: append only", "Timer fired", "replay"),
+}
+TRAINING_TABLES = ["Monoliths: strengths and weaknesses", "SOA: strengths and weaknesses", "Temporal at a glance", "The components together", "Orchestration tools compared", "Local vs. remote activities"]
+# The demo slides another team writes land right after their topic's last slide.
+TRAINING_DEMOS = {
+    "145-demo-account-validation.md": "Your first workflow (theory)",
+    "225-demo-local-activities.md": "Local vs. remote activities",
+    "235-demo-payments.md": "Task queue management",
+    "255-demo-pii-codec.md": "Data security in workflows",
+    "275-demo-loan-approval.md": "Case study: ANZ home loans",
+}
+
+
+def training_demo_slides() -> dict[str, int]:
+    """Title a demo follows -> how many slides the demo files present add after it."""
+    return {after: len(split_slides((TRAINING_DIR / name).read_text())) for name, after in TRAINING_DEMOS.items() if (TRAINING_DIR / name).is_file()}
+
+
+def training_slide_number(title: str) -> int:
+    """1-based slide number of one of our titles in the built deck, counting demo slides before it."""
+    index = TRAINING_TITLES.index(title)
+    demos = training_demo_slides()
+    return index + 1 + sum(count for after, count in demos.items() if TRAINING_TITLES.index(after) < index)
+
+
+# Smallest text a viewer sees on the active slide, in px at 1280x720: HTML text, and the text of
+# each embedded SVG diagram (its font size x the image's rendered width / its viewBox width).
+SMALLEST_TEXT_JS = """
+(section) => {
+  let body = 1e9, any = 1e9;
+  const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const el = node.parentElement, style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const size = parseFloat(style.fontSize);
+    any = Math.min(any, size);
+    if (!el.closest('h1, h2, h3')) body = Math.min(body, size);
+  }
+  const diagrams = Array.from(section.querySelectorAll('img[src^="data:image/svg+xml"]')).map(img => ({src: img.src, width: img.getBoundingClientRect().width}));
+  return {body, any, diagrams};
+}
+"""
+SVG_TEXT_JS = """
+(width) => {
+  const svg = document.querySelector('svg');
+  svg.removeAttribute('width'); svg.removeAttribute('height');
+  svg.style.width = width + 'px'; svg.style.height = 'auto'; svg.style.maxWidth = 'none';
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  let smallest = 1e9;
+  const walker = document.createTreeWalker(svg, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const style = getComputedStyle(node.parentElement);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    smallest = Math.min(smallest, parseFloat(style.fontSize) * scale);
+  }
+  return smallest;
+}
+"""
+
+
+@pytest.fixture
+def training_page(browser: Browser, training_html: Path) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(training_html.as_uri())
+    yield page
+    context.close()
+
+
+def test_training_every_slide_is_there_in_order(training_page: Page):
+    demos = training_demo_slides()
+    assert slide_count(training_page) == len(TRAINING_TITLES) + sum(demos.values())
+    headings = training_page.locator("section").evaluate_all("ss => ss.map(s => s.querySelector('h1, h2').textContent.trim())")
+    ours = list(headings)
+    for after, count in demos.items():  # take the demo slides out where they must be
+        at = ours.index(after) + 1
+        del ours[at : at + count]
+    assert ours == TRAINING_TITLES
+
+
+def text_sizes(page: Page, browser: Browser) -> dict:
+    """The active slide's smallest text in px at 1280x720: `any` (headings too), `body`, `svg`
+    (the smallest diagram label as drawn, or None without diagrams)."""
+    sizes = active_section(page).evaluate(SMALLEST_TEXT_JS)
+    svg_sizes = []
+    if sizes["diagrams"]:
+        svg_page = browser.new_page(viewport={"width": 1400, "height": 900})
+        for diagram in sizes.pop("diagrams"):
+            svg = base64.b64decode(diagram["src"].split(",", 1)[1]).decode()
+            svg_page.set_content(f'<html><body style="margin:0">{svg}</body></html>')
+            svg_sizes.append(svg_page.evaluate(SVG_TEXT_JS, diagram["width"]))
+        svg_page.close()
+    return {"any": sizes["any"], "body": sizes["body"], "svg": min(svg_sizes) if svg_sizes else None}
+
+
+def illegible(sizes: dict) -> bool:
+    return sizes["any"] < 18 or sizes["body"] < 24 or (sizes["svg"] is not None and sizes["svg"] < 18)
+
+
+def test_training_no_slide_overflows_and_all_text_is_legible(training_page: Page, browser: Browser):
+    """Read from the back of the room: body text >= 24 px, nothing (diagram labels included) < 18 px."""
+    overflow, small, measured = {}, {}, []
+    for number in range(1, slide_count(training_page) + 1):
+        goto_slide(training_page, number)
+        if found := overflowing_elements(training_page):
+            overflow[number] = found
+        sizes = text_sizes(training_page, browser)
+        measured.append(sizes)
+        if illegible(sizes):
+            small[number] = sizes
+    assert overflow == {}
+    assert small == {}
+    assert min(s["svg"] for s in measured if s["svg"] is not None) >= 18  # the diagrams were measured
+
+
+def test_legibility_check_catches_small_diagram_text(browser: Browser, tmp_path: Path):
+    """The check above must be able to fail: the event-sourcing diagram drawn at its natural size,
+    stacked vertically, is squeezed into the slide's height and its labels shrink below 18 px."""
+    root = copy_project(tmp_path / "project")
+    slide = root / "slides/training/125-event-sourcing.md"
+    text = slide.read_text()
+    assert "<style scoped>" in text and "direction LR" in text
+    slide.write_text("\n".join(line for line in text.splitlines() if "<style scoped>" not in line).replace("direction LR", "direction TB") + "\n")
+    result = run_build("html", "--deck", "training", root=root)
+    assert result.returncode == 0, result.output
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto((root / "build/training.html").as_uri())
+    goto_slide(page, training_slide_number("Event sourcing in Temporal"))
+    sizes = text_sizes(page, browser)
+    assert sizes["svg"] is not None and sizes["svg"] < 18 and illegible(sizes), sizes
+    page.close()
+
+
+def test_training_diagrams_are_svg_images(training_page: Page):
+    for title in TRAINING_DIAGRAMS:
+        goto_slide(training_page, training_slide_number(title))
+        section = active_section(training_page)
+        assert section.locator("h2").inner_text() == title
+        images = section.locator('.diagram img[src^="data:image/svg+xml;base64,"]')
+        assert images.count() == 1, title
+        natural = images.first.evaluate("img => [img.complete, img.naturalWidth, img.getBoundingClientRect().width]")
+        assert natural[0] and natural[1] > 300 and natural[2] > 800, (title, natural)  # loaded, and drawn large
+    assert training_page.locator("code.language-mermaid, pre.mermaid").count() == 0
+
+
+def test_training_tables_are_real_tables_in_the_theme_colours(training_page: Page):
+    for title in TRAINING_TABLES:
+        goto_slide(training_page, training_slide_number(title))
+        table = active_section(training_page).locator("table")
+        assert table.count() == 1, title
+        assert table.locator("th").count() >= 2 and table.locator("tbody tr").count() >= 2, title
+        colours = table.evaluate("""t => {
+            const td = t.querySelector('tbody td'), th = t.querySelector('th');
+            return [getComputedStyle(td).color, getComputedStyle(th).color, getComputedStyle(t.querySelector('tbody tr')).backgroundColor, getComputedStyle(td).backgroundColor];
+        }""")
+        assert colours[0] == "rgb(192, 192, 192)" and colours[1] == "rgb(204, 204, 204)", (title, colours)  # silver on
+        assert colours[2] == "rgba(0, 0, 0, 0)" and colours[3] == "rgba(0, 0, 0, 0)", (title, colours)  # the midnight blue
+    section = active_section(training_page)
+    assert section.evaluate("s => getComputedStyle(s).backgroundColor") == "rgb(0, 31, 63)"
+
+
+def test_training_links_point_at_real_pages(training_page: Page):
+    hrefs = training_page.locator("section a[href]").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert hrefs, "the further-reading slide links the documentation"
+    assert all(href.startswith("https://") for href in hrefs), hrefs
+
+
+def test_training_presenter_notes_on_every_slide(training_page: Page):
+    goto_slide(training_page, training_slide_number("Temporal server architecture"))
+    with training_page.context.expect_page() as opened:
+        training_page.keyboard.press("p")
+    presenter = opened.value
+    presenter.wait_for_load_state()
+    note = presenter.locator(".bespoke-marp-note.active")
+    note.wait_for(state="visible")
+    assert "Frontend service" in note.inner_text()
+    notes = presenter.locator(".bespoke-marp-note").evaluate_all("ns => ns.map(n => n.textContent.trim().length)")
+    assert len(notes) == slide_count(training_page) and min(notes) > 80, notes

@@ -77,3 +77,107 @@ def test_a_thematic_break_inside_a_code_block_is_not_a_slide_break(tmp_path: Pat
     cfg = make_project(tmp_path, {"01-a.md": "## Code\n\n```yaml\n---\nkey: 1\n```\n"})
     rendered = render.render_deck(cfg, render.load_deck(cfg, "d"))
     assert "---\nkey: 1" in rendered.slides[0].text
+
+
+# --- several slides per file, numeric file order, exact lines --------------------------------
+
+def render_d(cfg: Config) -> render.RenderedDeck:
+    return render.render_deck(cfg, render.load_deck(cfg, "d"))
+
+
+def error_of(cfg: Config) -> str:
+    with pytest.raises(BuildError) as err:
+        render_d(cfg)
+    return err.value.message
+
+
+def test_slide_files_are_ordered_by_their_number_of_any_width(tmp_path: Path):
+    names = ["1000-e.md", "100-d.md", "010-c.md", "2-b.md", "01-a.md", "10-b2.md"]
+    cfg = make_project(tmp_path, {name: f"## {name}\n" for name in names} | {"x-1.md": "no number", "notes.md": "none", "7.md": "no dash"})
+    rendered = render_d(cfg)
+    assert [s.path.name for s in rendered.slides] == ["01-a.md", "2-b.md", "010-c.md", "10-b2.md", "100-d.md", "1000-e.md"]
+
+
+def test_a_file_holds_several_slides_split_at_breaks_outside_code_and_comments(tmp_path: Path):
+    source = (
+        "<!-- _class: title -->\n# One\n"          # 1-2
+        "\n---\n\n"                                  # 3-5: break at 4
+        "## Two\n\n```yaml\n---\nkey: 1\n```\n"     # 6-11: a `---` in a code block is YAML
+        "<!--\nnot a break:\n---\n-->\n"             # 12-15: nor in an HTML comment
+        "***\n"                                      # 16: any thematic break is a slide break
+        "<!-- _class: demo -->\n## Three {{ who }}\n"  # 17-18
+    )
+    cfg = make_project(tmp_path, {"010-section.md": source, "020-next.md": "## Four\n"})
+    slides = render_d(cfg).slides
+    assert [s.text.splitlines()[1 if s.text.startswith("<!--") else 0] for s in slides] == ["# One", "## Two", "## Three Ada", "## Four"]
+    assert [(s.path.name, s.first_line) for s in slides] == [("010-section.md", 1), ("010-section.md", 5), ("010-section.md", 17), ("020-next.md", 1)]
+    assert slides[0].text.startswith("<!-- _class: title -->\n")  # per-slide directives stay with their slide
+    assert slides[2].text.startswith("<!-- _class: demo -->\n")
+    assert "---\nkey: 1" in slides[1].text and "not a break:\n---\n-->" in slides[1].text
+    assert slides[1].source.startswith("\n## Two\n")  # each slide's own part of the file
+    markdown = render.assemble(render_d(cfg).front_matter, [s.text for s in slides])
+    assert markdown.count("\n---\n") == 1 + 3 + 2  # end of front matter, three breaks between four slides, the YAML and comment lines
+
+
+def test_errors_in_a_later_slide_of_a_file_name_the_line_in_the_file(tmp_path: Path):
+    text = "## A\n\n---\n\n## B\n\n- fine\n\n---\n\n## C\n\n- {{ nobody }}\n"
+    cfg = make_project(tmp_path, {"05-s.md": text})
+    assert error_of(cfg) == "slides/d/05-s.md:13: undefined variable: 'nobody' is undefined"
+    (tmp_path / "slides/d/05-s.md").write_text(text.replace("- fine", "- {% if %}"))
+    assert error_of(cfg).startswith("slides/d/05-s.md:7: template syntax error")
+
+
+def test_a_jinja_block_cannot_span_a_slide_break(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n{% if true %}\n\n---\n\n## B\n{% endif %}\n"})
+    message = error_of(cfg)
+    assert message.startswith("slides/d/01-a.md:")
+    assert "cannot span a slide break" in message
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("## A\n\n---\n", 3),  # a break at the end of the file
+    ("---\n## A\n", 1),  # at the start
+    ("## A\n\n---\n\n---\n\n## B\n", 5),  # two in a row: the second one
+])
+def test_an_empty_slide_is_refused_at_its_break(tmp_path: Path, text: str, line: int):
+    cfg = make_project(tmp_path, {"01-a.md": text})
+    assert error_of(cfg).startswith(f"slides/d/01-a.md:{line}: empty slide")
+
+
+def test_a_break_produced_by_rendering_is_refused_at_its_line(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## B\n\n{{ rule }}\n\n- x\n"}, manifest='title = "t"\ntheme = "midnight-blue"\n[vars]\nrule = "---"\n')
+    assert error_of(cfg).startswith("slides/d/01-a.md:7: rendering this slide produced a slide break")
+
+
+def test_a_mermaid_hexagon_in_a_slide_is_mermaid_not_jinja(tmp_path: Path):
+    """Issue 7: `A{{Decision}}` used to fail with `template syntax error: unexpected char`."""
+    body = "flowchart LR\n    A{{Decision?}} --> B{{ Next }}\n    B --> C[\"{% not jinja %}\"]\n"
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## {{ who }}\n\n```mermaid\n" + body + "```\n\n- {{ who }}\n"})
+    slide = render_d(cfg).slides[1]
+    assert slide.text == "## Ada\n\n```mermaid\n" + body + "```\n\n- Ada\n"  # Jinja outside the fence still works
+    from deckbuild import diagrams
+    (diagram,) = diagrams.find_diagrams(render_d(cfg), cfg)
+    assert diagram.source == body and diagram.where() == (tmp_path / "slides/d/01-a.md", 7)
+
+
+def test_a_diagram_generated_by_a_macro_still_renders_its_template(tmp_path: Path):
+    """The demo slides' sequence diagrams come from `{{ sequence_diagram(...) }}` inside a
+    ```mermaid fence in _macros.md.j2: that fence is the macro's, so it is still Jinja."""
+    import json
+    history = json.loads((Path(__file__).parent / "data/history_retry_signal_timer.json").read_text())
+    capture = {"history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00", "versions": {"temporalio": "1", "server": "2"}}
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n<!-- _class: demo -->\n## Demo\n\n{{ m.demo_panel(cap) }}\n"})
+    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"cap": capture})
+    from deckbuild import diagrams
+    (diagram,) = diagrams.find_diagrams(rendered, cfg)
+    assert diagram.source.startswith("sequenceDiagram") and "{{" not in diagram.source
+    assert diagram.where() == (tmp_path / "slides/d/01-a.md", 4)  # a generated block: where its slide starts
+
+
+def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## B\n\n```text\nhexagon: A{{Decision?}}\n```\n"})
+    message = error_of(cfg)
+    assert message.startswith("slides/d/01-a.md:8: template syntax error")
+    assert "{% raw %}...{% endraw %}" in message
+    (tmp_path / "slides/d/01-a.md").write_text("## A\n\n{% raw %}hexagon: A{{Decision?}}{% endraw %}\n")
+    assert render_d(cfg).slides[0].text == "## A\n\nhexagon: A{{Decision?}}\n"
