@@ -182,7 +182,8 @@
       if (!note) { note = el('div', 'present-why'); section.appendChild(note); }
       note.textContent = why.join(' · ');
     } else if (note) note.remove();
-    renderLive(panel, demo, badge.cls === 'live');
+    // A demo's second slide (its captured facts) keeps them; the live run shows on its first slide.
+    if (panel.dataset.demoPart !== 'facts') renderLive(panel, demo, badge.cls === 'live');
   }
 
   const pids = (workers) => Object.entries(workers || {}).map(([role, list]) => `${role}: ${list.map((w) => w.pid).join(', ') || '—'}`).join(' · ');
@@ -190,7 +191,9 @@
   function renderLive(panel, demo, live) {
     const target = panel.querySelector('.demo-diagram') || panel;
     let view = panel.querySelector('.present-live');
+    panel.classList.toggle('present-live-panel', live);
     if (!live) {
+      panel.classList.remove('present-has-snapshot');
       target.classList.remove('present-live-on');
       if (view) view.remove();
       const facts = panel.querySelector('.present-snapshot');
@@ -219,6 +222,7 @@
   function renderSnapshot(panel, demo) {
     const snap = demo.run && demo.run.snapshot;
     let box = panel.querySelector('.present-snapshot');
+    panel.classList.toggle('present-has-snapshot', !!snap);
     if (!snap) { if (box) box.remove(); return; }
     const facts = panel.querySelector('.demo-facts');
     if (!box) {
