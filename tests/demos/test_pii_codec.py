@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -211,3 +212,24 @@ def test_codec_server_encodes_decodes_and_rejects_bad_bodies():
         assert _request(f"{server.url}/elsewhere", body=b"{}")[0] == 404
     with pytest.raises(OSError):  # stopped: nothing listens any more
         urllib.request.urlopen(f"{server.url}/decode", data=b"{}", timeout=2)
+
+
+async def test_the_temporal_cli_shows_ciphertext_or_through_the_codec_server_plain_data(server, task_queue):
+    """What the Web UI does, done by the real `temporal` CLI: --codec-endpoint posts the payloads
+    to our codec server (same /decode protocol) and shows what comes back."""
+    from demos.common.server import temporal_cli_path
+    from demos.pii_codec.starter import onboard
+
+    secure = with_codec(server.client, demo_codec())
+    async with build_worker(secure, task_queue):
+        handle, _ = await onboard(secure, demo_customer(), task_queue=task_queue)
+
+    def show(*extra: str) -> str:
+        argv = [temporal_cli_path(), "workflow", "show", "--address", server.address, "-w", handle.id, "--detailed", *extra]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        return done.stdout + done.stderr
+
+    with CodecServer(demo_codec()) as codec_server:
+        plain, decoded = await asyncio.gather(asyncio.to_thread(show), asyncio.to_thread(show, "--codec-endpoint", codec_server.url))
+    assert "ada.lovelace@example.com" not in plain and base64.b64encode(b"binary/encrypted").decode() in plain
+    assert "ada.lovelace@example.com" in decoded and "Welcome, Ada Lovelace" in decoded
