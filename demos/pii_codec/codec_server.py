@@ -51,6 +51,10 @@ class CodecServer:
         self._thread.start()
         return self
 
+    def serve_forever(self) -> None:
+        """In the calling thread, until KeyboardInterrupt (the standalone server)."""
+        self._httpd.serve_forever()
+
     def stop(self) -> None:
         if self._thread is not None:
             self._httpd.shutdown()
@@ -144,12 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"codec server on {server.url} (CORS: {server.ui_origin} only); Ctrl-C to stop", flush=True)
     try:
-        server.start()
-        threading.Event().wait()
+        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+    print("codec server stopped", flush=True)
     return 0
 
 

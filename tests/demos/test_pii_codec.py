@@ -48,7 +48,7 @@ async def test_the_server_stores_only_ciphertext(capture):
         assert value not in stored
     assert capture["extra"]["stored"]["encoding"] == "binary/encrypted"
     assert capture["extra"]["stored"]["key_id"] == DEMO_KEY_ID
-    assert capture["result"]["encrypted_result"]["encrypted"] is True
+    assert capture["result"]["encrypted"] is True and capture["result"]["key_id"] == DEMO_KEY_ID
 
 
 async def test_the_workflow_sees_plain_data(capture):
