@@ -11,6 +11,7 @@ import json
 
 import pytest
 from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from deckbuild import demos
@@ -22,7 +23,10 @@ NAMES = demos.demo_names(CFG)
 
 
 def test_every_demo_has_a_capture():
-    assert NAMES == ["durability", "inbox", "ingestion", "retries", "versioning"]
+    assert NAMES == [
+        "account_validation", "durability", "inbox", "ingestion", "loan_approval",
+        "local_activities", "payments", "pii_codec", "retries", "versioning",
+    ]  # fmt: skip
     missing = [n for n in NAMES if not demos.capture_path(CFG, n).is_file()]
     assert missing == [], "run `python build.py demos` and commit demos/captures/"
 
@@ -39,10 +43,12 @@ def test_capture_is_current(name: str):
 @pytest.mark.parametrize("name", NAMES)
 async def test_captured_histories_replay_against_current_code(name: str):
     capture = demos.load_capture(CFG, name)
-    workflows = load_scenario(name).WORKFLOWS
+    scenario = load_scenario(name)
+    workflows = scenario.WORKFLOWS
     histories = [WorkflowHistory.from_json(capture["workflow_id"], capture["history"])]
     histories += [WorkflowHistory.from_json(wid, h) for wid, h in capture.get("other_histories", {}).items()]
-    replayer = Replayer(workflows=workflows)
+    # A demo whose payloads are encrypted (pii_codec) names the converter that can read them.
+    replayer = Replayer(workflows=workflows, data_converter=getattr(scenario, "DATA_CONVERTER", DataConverter.default))
     for history in histories:
         await replayer.replay_workflow(history)  # raises on non-determinism
 

@@ -1,0 +1,1 @@
+"""The first workflow: check credentials, verify the account's status, update its record."""

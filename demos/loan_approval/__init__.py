@@ -1,0 +1,1 @@
+"""Loan approval: parallel checks, a human decision by signal, a timeout to manual review."""

@@ -1,0 +1,105 @@
+"""Loan approval on the real dev server (parallel checks, decisions by signal, the audit trail) and
+on the time-skipping test server (a 7-day review deadline passes in moments)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from demos.common.capture import capture_demo
+from demos.loan_approval import scenario
+from demos.loan_approval.starter import application, decide, submit, wait_for_decision_stage
+from demos.loan_approval.worker import build_worker
+from demos.loan_approval.workflows import Decision, LoanOutcome
+
+pytestmark = pytest.mark.timeout(90)
+SEVEN_DAYS_S = 7 * 24 * 3600
+
+
+@pytest_asyncio.fixture(scope="module")
+async def capture(client):
+    return await capture_demo("loan_approval", client)
+
+
+async def test_both_checks_are_scheduled_together_and_run_in_parallel(capture):
+    events = capture["events"]
+    scheduled = [i for i, e in enumerate(events) if e["type"] == "ActivityTaskScheduled"]
+    assert [events[i]["detail"] for i in scheduled] == ["credit_check", "verify_documents"]
+    assert scheduled[1] == scheduled[0] + 1  # one workflow task scheduled both
+    assert events[scheduled[0] - 1]["type"] == "WorkflowTaskCompleted"
+    # Each check takes 0.6 s; running in parallel they overlap for most of it.
+    assert capture["extra"]["checks_overlap_s"] > 0.3
+
+
+async def test_officer_approves_by_signal_and_the_history_is_the_audit_trail(capture):
+    assert capture["result"]["status"] == "approved"
+    assert capture["result"]["decision"]["officer"] == scenario.OFFICER_DECISION.officer
+    trail = [step["what"] for step in capture["extra"]["audit_trail"]]
+    assert trail[0] == "application submitted"
+    assert sorted(trail[1:3]) == ["credit_check done", "verify_documents done"]
+    assert trail[3] == f"signal decide: approve by {scenario.OFFICER_DECISION.officer}"
+    assert trail[-1] == "decision recorded, workflow completed"
+    assert "TimerCanceled" in [e["type"] for e in capture["events"]]  # the decision beat the deadline
+
+
+async def test_no_decision_in_time_goes_to_manual_review(capture):
+    case = capture["extra"]["timeout_case"]
+    assert case["status"] == "manual-review" and case["review_ticket"] == f"review-{case['application_id']}"
+    history = capture["other_histories"][case["application_id"]]
+    kinds = [e["eventType"] for e in history["events"]]
+    assert "EVENT_TYPE_TIMER_FIRED" in kinds and "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED" not in kinds
+
+
+async def test_officer_rejects(client, task_queue):
+    async with build_worker(client, task_queue):
+        handle = await submit(client, application("Ann", 90_000, review_timeout_s=60), task_queue=task_queue)
+        assert await wait_for_decision_stage(handle) == "awaiting-decision"
+        await decide(handle, Decision(approved=False, officer="officer Lin", reason="debt ratio"))
+        await decide(handle, Decision(approved=True, officer="officer Max", reason="too late"))  # ignored
+        outcome: LoanOutcome = await handle.result()
+    assert outcome.status == "rejected" and outcome.decision.officer == "officer Lin"
+
+
+async def test_failed_checks_decline_without_waiting_for_anyone(client, task_queue):
+    app = application("Ann", 90_000, review_timeout_s=60)
+    app.documents = ["id"]
+    async with build_worker(client, task_queue):
+        outcome: LoanOutcome = await (await submit(client, app, task_queue=task_queue)).result()
+    assert outcome.status == "declined-by-checks"
+    assert [c.detail for c in outcome.checks if not c.passed] == ["missing payslip, bank-statement"]
+
+
+async def test_seven_day_review_deadline_routes_to_manual_review(time_skipping_env: WorkflowEnvironment, task_queue):
+    client = time_skipping_env.client
+    began = time.monotonic()
+    async with build_worker(client, task_queue):
+        handle = await submit(client, application("Ada", 250_000, review_timeout_s=SEVEN_DAYS_S), task_queue=task_queue)
+        outcome: LoanOutcome = await handle.result()
+    assert outcome.status == "manual-review"
+    timers = [e.timer_started_event_attributes for e in (await handle.fetch_history()).events if e.HasField("timer_started_event_attributes")]
+    assert [t.start_to_fire_timeout.ToTimedelta() for t in timers] == [timedelta(days=7)]
+    assert time.monotonic() - began < 60  # a week, skipped
+
+
+async def test_a_decision_on_day_three_beats_the_seven_day_deadline(time_skipping_env: WorkflowEnvironment, task_queue):
+    client = time_skipping_env.client
+    async with build_worker(client, task_queue):
+        handle = await submit(client, application("Ada", 250_000, review_timeout_s=SEVEN_DAYS_S), task_queue=task_queue)
+        await wait_for_decision_stage(handle)
+        await time_skipping_env.sleep(timedelta(days=3))
+        await decide(handle, Decision(approved=True, officer="officer Grace", reason="ok"))
+        outcome: LoanOutcome = await handle.result()
+    assert outcome.status == "approved"
+
+
+async def test_captured_histories_replay_deterministically(capture):
+    replayer = Replayer(workflows=scenario.WORKFLOWS)
+    for workflow_id, history in [(capture["workflow_id"], capture["history"]), *capture["other_histories"].items()]:
+        result = await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, history), raise_on_replay_failure=False)
+        assert result.replay_failure is None
