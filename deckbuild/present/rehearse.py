@@ -32,8 +32,7 @@ async def _rehearse_one(session: PresentSession, name: str) -> tuple[str, float,
         run = session.live.runs[name]
         killable = getattr(live, "KILLABLE_ROLE", None)
         if killable:  # the durability act: kill the worker mid-step, start a new one
-            await _until(lambda: sum(e["type"] == "ActivityTaskScheduled" for e in run.events) >= 3, 60)
-            await asyncio.sleep(1.0)  # in the middle of step 3
+            await asyncio.sleep(getattr(live, "KILL_AFTER_S", 5.0))  # the demo says when its work is mid-flight
             await session.live.worker(name, "kill")
             await asyncio.sleep(1.0)
             await session.live.worker(name, "start")

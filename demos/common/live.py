@@ -10,7 +10,10 @@ and may define:
     async def snapshot(client, handle) -> dict                   state shown beside the events, e.g.
         {"rows": [{"label": str, "actions": [str], "args": {...}}], "lines": [str], "note_for": [str]}
     KILLABLE_ROLE: str                     the slide offers "Kill worker" / "Start worker" for it
+    KILL_AFTER_S: float                    when `build.py rehearse` kills it (seconds into the run)
     SCALE_ROLE: str                        the slide offers "+1 worker" for it
+    START_ROLES: tuple[str, ...]           the roles running when the session starts (default: all)
+    DEPLOY: (old_role, new_role)           the slide offers "Deploy <new>": stop the old, start the new
     async def finish(client, handle, session) -> None           how `build.py rehearse` drives a run to its end
 """
 

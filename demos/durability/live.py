@@ -16,6 +16,7 @@ from demos.durability.worker import build_worker
 from demos.durability.workflows import ProvisioningRequest
 
 WORKERS = {"worker": build_worker}
+KILL_AFTER_S = 7.0  # rehearsal: in the middle of step 3 (steps of 3 s)
 KILLABLE_ROLE = "worker"
 STEP_SECONDS = 3.0  # time to click "Kill worker" while a step is visibly running
 LOG_DIR = REPO_ROOT / ".temporal" / "present-durability"
