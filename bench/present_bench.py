@@ -98,7 +98,7 @@ def bench_text_edit(base: Path, browser) -> tuple[float, float]:
     port = _free_port()
     node = str(REPO / "node_modules/@marp-team/marp-cli/marp-cli.js")
     marp = subprocess.Popen(["node", node, "--no-config-file", "--server", "--watch", "--html", "--theme-set",
-                             str(REPO / "theme/midnight-blue.css"), "--port", str(port), str(md_dir)],
+                             str(REPO / "theme/midnight-blue.css"), "-I", str(md_dir)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                             env=dict(os.environ, PORT=str(port)))
     try:
@@ -119,7 +119,7 @@ def bench_diagram_edit(base: Path, browser) -> tuple[float, float]:
     slide = present.root / "slides" / "talk" / "12-architecture.md"
     source = slide.read_text()
     match = re.search(r"```mermaid\n(.*?)```", source, re.S)
-    label = re.search(r"\[([^\]\"]{4,})\]", match.group(1))
+    label = re.search(r'\["([^"<]{4,})', match.group(1))  # the first node label, e.g. ["User / API"]
     try:
         # The warm renderer comes up behind the first slide; a presenter edits diagrams after that.
         try:
@@ -134,7 +134,7 @@ def bench_diagram_edit(base: Path, browser) -> tuple[float, float]:
         for n in range(DIAGRAM_EDITS):
             before = page.evaluate("() => document.querySelector('svg.bespoke-marp-active .diagram img').src")
             started = time.perf_counter()
-            slide.write_text(source.replace(label.group(0), f"[{label.group(1)} v{n}]", 1))
+            slide.write_text(source.replace(label.group(0), f'["{label.group(1)} v{n}', 1))
             page.wait_for_function(
                 "before => { const img = document.querySelector('svg.bespoke-marp-active .diagram img');"
                 " return img && img.src !== before && img.complete && img.naturalWidth > 0; }",
@@ -202,7 +202,7 @@ def bench_start(base: Path, browser) -> tuple[float, float]:
     subprocess.run([sys.executable, str(REPO / "build.py"), "render", "--deck", "talk", "--no-demos", "--build-dir", str(md_dir)], check=True, capture_output=True)
     node = str(REPO / "node_modules/@marp-team/marp-cli/marp-cli.js")
     marp = lambda: subprocess.Popen(["node", node, "--no-config-file", "--server", "--html", "--theme-set", str(REPO / "theme/midnight-blue.css"),  # noqa: E731
-                                     str(md_dir)], cwd=md_dir, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     "-I", str(md_dir)], cwd=md_dir, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     env=dict(os.environ, PORT=str(port)))
     baseline = statistics.median(_first_slide_visible(browser, f"http://127.0.0.1:{port}/talk.md", marp) for _ in range(3))
     return ours, baseline

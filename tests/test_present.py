@@ -250,12 +250,16 @@ def test_a_dead_temporal_server_falls_back_to_cached_and_comes_back(session: Pre
 # --- shutdown: last, it stops the shared session -------------------------------------------------------------
 
 
-def test_ctrl_c_stops_everything_and_frees_the_port(session: PresentProcess):
+def test_ctrl_c_stops_everything_and_frees_the_port(session: PresentProcess, page: Page):
+    """With a page still open (the presenter's browser always is) and its live stream connected."""
+    assert session.status()["pages"] >= 1
     status = session.status()
     assert status["pids"]["workers"] and status["pids"]["marp"] and status["pids"]["temporal"]
     temporal_ports = [int(a.rsplit(":", 1)[1]) for a in [status["temporal"]["address"]]]
+    started = time.monotonic()
     code = session.stop()
     assert code == 0, session.output()[-2000:]
+    assert time.monotonic() - started < 20, "an open page held the shutdown up"
     assert "Traceback" not in session.output()
     assert session.leftovers() == [], f"processes left behind: {session.leftovers()}"
     assert port_is_free(session.port)

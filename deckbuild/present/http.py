@@ -109,6 +109,8 @@ async def _events(session: PresentSession, request: web.Request) -> web.StreamRe
         while True:
             try:
                 event, data = await asyncio.wait_for(queue.get(), timeout=15)
+                if not event:
+                    break  # the session is shutting down
                 await response.write(f"event: {event}\ndata: {data}\n\n".encode())
             except asyncio.TimeoutError:
                 await response.write(b": keep-alive\n\n")  # lets a dead connection be noticed

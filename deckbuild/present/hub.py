@@ -10,6 +10,9 @@ import json
 from typing import Any
 
 
+CLOSED = ("", "")  # the message that ends a stream
+
+
 class Hub:
     def __init__(self) -> None:
         self._pages: set[asyncio.Queue[tuple[str, str]]] = set()
@@ -33,6 +36,11 @@ class Hub:
             self._latest[topic] = message
         for queue in self._pages:
             queue.put_nowait(message)
+
+    def close(self) -> None:
+        """End every page's stream (shutdown): a browser left open must not hold the server up."""
+        for queue in self._pages:
+            queue.put_nowait(CLOSED)
 
     def subscribe(self) -> asyncio.Queue[tuple[str, str]]:
         queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()

@@ -118,7 +118,7 @@ class PresentSession:
             self._publish_deck()
         from deckbuild.present.http import make_app
 
-        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
         self._watcher = SourceWatcher([self.cfg.slides_dir, self.cfg.theme_dir, self.cfg.demos_dir], loop)
@@ -138,6 +138,7 @@ class PresentSession:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.hub.close()
         if self._runner:
             await self._runner.cleanup()  # closes the listening socket and every open stream
         loop = asyncio.get_running_loop()
