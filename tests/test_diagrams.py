@@ -1,8 +1,9 @@
-"""Stage 2 (```mermaid -> cached SVG images): finding blocks, the cache key, one mmdc run per build."""
+"""Stage 2 (```mermaid -> cached SVG images): finding blocks, the cache key, one renderer per build."""
 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -54,37 +55,45 @@ def test_svg_gets_its_intrinsic_size_for_img():
 
 
 @pytest.mark.browser
-def test_all_uncached_diagrams_render_in_one_mmdc_run_then_come_from_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_all_uncached_diagrams_render_in_one_renderer_then_come_from_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     body = "".join(FLOW.format(label=f"node{i}x") + "\n" for i in range(3))
     cfg = make_project(tmp_path, {"01-a.md": "## D\n\n" + body})
     cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
-    runs: list[list[str]] = []
-    real_run_tool = tools.run_tool
+    runs: list[list[str]] = []  # the sources of each render() call
+    starts: list[int] = []
+    real_render, real_start = diagrams.MermaidRenderer.render, diagrams.MermaidRenderer.start
 
-    def counting_run_tool(name, argv, **kw):
-        runs.append(list(argv))
-        return real_run_tool(name, argv, **kw)
+    def counting_render(self, sources, config=None):
+        runs.append(list(sources))
+        return real_render(self, sources, config)
 
-    monkeypatch.setattr(diagrams, "run_tool", counting_run_tool)
+    def counting_start(self):
+        if not self.alive():
+            starts.append(1)
+        return real_start(self)
+
+    monkeypatch.setattr(diagrams.MermaidRenderer, "render", counting_render)
+    monkeypatch.setattr(diagrams.MermaidRenderer, "start", counting_start)
     rendered = render.render_deck(cfg, render.load_deck(cfg, "d"))
     [text] = diagrams.render_and_embed(cfg, rendered)
-    assert len(runs) == 1 and "mermaid-cli" in runs[0][1]
+    assert len(runs) == 1 and len(runs[0]) == 3 and len(starts) == 1  # one renderer, one request
     images = [part.split('"', 1)[0] for part in text.split('src="data:image/svg+xml;base64,')[1:]]
     assert len(images) == 3 and "```mermaid" not in text
     svgs = [base64.b64decode(data).decode() for data in images]
     assert all(f"node{i}x" in svg for i, svg in enumerate(svgs))  # each diagram got its own picture
+    assert all(re.search(r'<svg[^>]* width="[\d.]+" height="[\d.]+"', svg) for svg in svgs)  # real size for <img>
     assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 3
-    # Unchanged: nothing is rendered again. One diagram changed: one mmdc run for just that one.
+    # Unchanged: nothing is rendered, no renderer started. One diagram changed: just that one.
     diagrams.render_and_embed(cfg, rendered)
-    assert len(runs) == 1
+    assert len(runs) == 1 and len(starts) == 1
     (tmp_path / "slides/d/01-a.md").write_text("## D\n\n" + body.replace("node2x", "node2y"))
     diagrams.render_and_embed(cfg, render.render_deck(cfg, render.load_deck(cfg, "d")))
-    assert len(runs) == 2
+    assert len(runs) == 2 and runs[1] == [FLOW.format(label="node2y").split("\n", 1)[1].rsplit("```", 1)[0]]
     assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 4
 
 
 @pytest.mark.browser
-def test_with_parallel_rendering_the_first_broken_diagram_is_the_one_reported(tmp_path: Path):
+def test_the_first_broken_diagram_is_the_one_reported(tmp_path: Path):
     good = FLOW.format(label="ok")
     broken = "```mermaid\nflowchart LR\n  A[bad (x)] --> B\n```\n"
     also_broken = "```mermaid\nflowchart LR\n  C[worse (y)] --> D\n```\n"
