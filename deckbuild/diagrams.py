@@ -83,7 +83,7 @@ def mermaid_config(theme_css: str) -> dict:
 
 
 def diagram_key(diagram_source: str, config: dict, versions: dict[str, str]) -> str:
-    return sha256_json({"source": diagram_source, "config": config, "versions": versions, "format": 2})
+    return sha256_json({"source": diagram_source, "config": config, "versions": versions, "format": 3})
 
 
 def _size_svg(svg: str) -> str:

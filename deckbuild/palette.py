@@ -67,7 +67,7 @@ def mermaid_config(p: dict[str, str]) -> dict:
         categorical[f"cScale{i}"] = cycle(i)  # timeline, mindmap, kanban sections; radar curves
         categorical[f"cScalePeer{i}"] = cycle(i)
         categorical[f"cScaleLabel{i}"] = bg
-        categorical[f"cScaleInv{i}"] = bg
+        categorical[f"cScaleInv{i}"] = text  # timeline/mindmap underlines drawn beside the fills
         categorical[f"pie{i + 1}"] = cycle(i)
     for i in range(8):
         categorical[f"git{i}"] = cycle(i)
@@ -251,9 +251,9 @@ def mermaid_config(p: dict[str, str]) -> dict:
                 "sectionFillColor": surface,
                 "leafStrokeColor": bg,
                 "leafFillColor": surface,
-                "titleColor": heading,
-                "labelColor": heading,
-                "valueColor": text,
+                "titleColor": bg,  # on the section's categorical fill
+                "labelColor": bg,
+                "valueColor": bg,
             },
             "wardley": {
                 "backgroundColor": "transparent",
@@ -294,10 +294,16 @@ def _theme_css(p: dict[str, str]) -> str:
             ".edgeLabel rect, .labelBkg { opacity: 1 !important; }",
             # Sequence numbers: light digits on a surface disc ringed in the line colour (Mermaid paints
             # the disc with signalColor, which is our light line colour: light on light).
-            f"#sequencenumber {{ fill: {p['surface']} !important; stroke: {p['text']}; }}",
+            f"[id$='-sequencenumber'] {{ fill: {p['surface']} !important; stroke: {p['text']}; }}",
+            # Mermaid places the root label of a mindmap from the circle's centre, not around it: half
+            # of it would hang outside the circle, dark text on the dark slide.
+            ".mindmap-node.section-root .label text { text-anchor: middle; }",
             # A <line> or <foreignObject> paints no fill, but inherits one: contrast checkers that read
             # the computed fill would take it for the label's background.
             "line, foreignObject { fill: none !important; }",
+            # Timeline's axis and its dashed connectors take a label colour (dark, for the bright
+            # sections) and would vanish into the slide.
+            f".lineWrapper line {{ stroke: {p['text']} !important; }}",
         ]
     )
 

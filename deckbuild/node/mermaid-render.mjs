@@ -175,6 +175,8 @@ window.__fixTextContrast = (svg, colours) => {
     return under;
   };
 
+  const discShape = svg.querySelector("marker[id$='-sequencenumber'] circle");
+  const disc = discShape ? parse(getComputedStyle(discShape).fill) : null;
   let fixed = 0;
   const walker = document.createTreeWalker(svg, NodeFilter.SHOW_TEXT);
   const seen = new Set();
@@ -193,7 +195,9 @@ window.__fixTextContrast = (svg, colours) => {
     const s = getComputedStyle(el);
     const fg = parse(isSvgText ? s.fill : s.color) || parse(s.color);
     if (!fg) continue;
-    const under = behind(r.left + r.width / 2, r.top + r.height / 2);
+    let under = behind(r.left + r.width / 2, r.top + r.height / 2);
+    // A sequence number sits on a disc drawn as a line marker, which no hit test sees: put it back.
+    if (el.closest(".sequenceNumber") && disc) under = blend(disc, under);
     if (ratio(blend(fg, under), under) >= colours.minimum) continue;
     const scored = choices.map((c) => ({ c, k: ratio(hex(c), under) }));
     const pick = scored.find((x) => x.k >= colours.minimum) || scored.reduce((a, b) => (b.k > a.k ? b : a));
