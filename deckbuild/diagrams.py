@@ -264,7 +264,12 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
 def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: MermaidRenderer | None = None) -> list[str]:
     """One SVG per diagram (same order), rendering only the uncached ones, all in one renderer
     (the live one given, else one started for this call only)."""
-    versions = {"mermaid-cli": package_version(cfg, MERMAID_CLI), "mermaid": package_version(cfg, "mermaid")}
+    versions = {
+        "mermaid-cli": package_version(cfg, MERMAID_CLI),
+        "mermaid": package_version(cfg, "mermaid"),
+        # How we drive it (and repair its labels) shapes the SVG too.
+        "renderer": sha256_json([RENDER_SCRIPT.read_text(), palette.text_colours(config)]),
+    }
     cache = cfg.cache_dir / "mermaid"
     keys = [diagram_key(d.source, config, versions) for d in diagrams]
     svgs: dict[str, str] = {}

@@ -50,8 +50,7 @@ CATEGORICAL = {
     "mindmap": (".mindmap-node > .node-bkg, .mindmap-node > circle", "fill", 5),
 }
 
-# The measuring method of ../shared/tools/diagram-contrast, copied, with one addition: a sequence
-# number's disc is drawn as a line marker, which elementsFromPoint never returns, so it is added back.
+# The measuring method of ../shared/tools/diagram-contrast, copied.
 MEASURE_JS = r"""(bg) => {
   const parse = (c) => { const m = c && c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
     const p = m[1].split(',').map(x => parseFloat(x)); return {r:p[0], g:p[1], b:p[2], a: p.length > 3 ? p[3] : 1}; };
@@ -61,8 +60,6 @@ MEASURE_JS = r"""(bg) => {
   const blend = (top, under) => ({r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1});
   const pageBg = parse(bg);
   const svg = document.querySelector('svg');
-  const discShape = svg.querySelector("marker[id$='-sequencenumber'] circle");
-  const disc = discShape ? parse(getComputedStyle(discShape).fill) : null;
   const texts = []; let min = 99;
   const walker = document.createTreeWalker(svg, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
@@ -85,7 +82,6 @@ MEASURE_JS = r"""(bg) => {
       if (c && c.a * op > 0.05 && !(e instanceof SVGSVGElement)) { layers.push({...c, a: c.a * op}); if (c.a * op > 0.95) break; }
     }
     for (let i = layers.length - 1; i >= 0; i--) under = blend(layers[i], under);
-    if (disc && el.closest('.sequenceNumber')) under = blend(disc, under);
     fg = blend(fg, under);
     const c = ratio(fg, under);
     min = Math.min(min, c);
@@ -166,8 +162,6 @@ def rendered_svgs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     slides = {f"{n:02d}-{name}.md": f"## {name}\n\n```mermaid\n{source}```\n" for n, (name, source) in enumerate(items, 1)}
     cfg = make_project(base, slides)
     cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
-    # The real theme, not the test project's: its palette is what is being tested.
-    (cfg.theme_dir / "midnight-blue.css").write_text((REPO_ROOT / "theme/midnight-blue.css").read_text())
     deck = render.load_deck(cfg, "d")
     texts = diagrams.render_and_embed(cfg, render.render_deck(cfg, deck))
     svgs = {}

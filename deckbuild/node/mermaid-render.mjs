@@ -111,6 +111,7 @@ window.__renderOne = async (definition, config, colours) => {
     const svg = container.getElementsByTagName("svg")[0];
     if (!svg) return { error: "Mermaid produced no SVG" };
     svg.style.backgroundColor = "transparent";
+    window.__solidSequenceNumberDiscs(svg);
     const fixed = window.__fixTextContrast(svg, colours);
     const out = new XMLSerializer().serializeToString(svg);
     return { svg: out, fixed };
@@ -120,6 +121,25 @@ window.__renderOne = async (definition, config, colours) => {
     container.innerHTML = "";
     // Mermaid leaves its scratch element behind when a diagram fails to parse.
     for (const stray of document.querySelectorAll("body > [id^=dmy-svg], body > #my-svg")) stray.remove();
+  }
+};
+
+// A sequence number's disc is a line marker: painted, but invisible to hit testing (so to contrast
+// checkers, and to the repair below). Draw each disc as a real circle right under its number instead.
+window.__solidSequenceNumberDiscs = (svg) => {
+  const shape = svg.querySelector("marker[id$='-sequencenumber'] circle");
+  if (!shape) return;
+  const style = getComputedStyle(shape);
+  for (const line of svg.querySelectorAll("line[marker-start$='-sequencenumber)']")) {
+    const scale = parseFloat(getComputedStyle(line).strokeWidth) || 1;
+    const disc = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+    disc.setAttribute("class", "sequenceNumberDisc");
+    disc.setAttribute("cx", line.getAttribute("x1"));
+    disc.setAttribute("cy", line.getAttribute("y1"));
+    disc.setAttribute("r", String(parseFloat(shape.getAttribute("r")) * scale));
+    disc.setAttribute("style", "fill: " + style.fill + "; stroke: " + style.stroke + "; stroke-width: " + parseFloat(style.strokeWidth) * scale + "px");
+    line.after(disc);
+    line.removeAttribute("marker-start");
   }
 };
 
@@ -175,8 +195,6 @@ window.__fixTextContrast = (svg, colours) => {
     return under;
   };
 
-  const discShape = svg.querySelector("marker[id$='-sequencenumber'] circle");
-  const disc = discShape ? parse(getComputedStyle(discShape).fill) : null;
   let fixed = 0;
   const walker = document.createTreeWalker(svg, NodeFilter.SHOW_TEXT);
   const seen = new Set();
@@ -195,9 +213,7 @@ window.__fixTextContrast = (svg, colours) => {
     const s = getComputedStyle(el);
     const fg = parse(isSvgText ? s.fill : s.color) || parse(s.color);
     if (!fg) continue;
-    let under = behind(r.left + r.width / 2, r.top + r.height / 2);
-    // A sequence number sits on a disc drawn as a line marker, which no hit test sees: put it back.
-    if (el.closest(".sequenceNumber") && disc) under = blend(disc, under);
+    const under = behind(r.left + r.width / 2, r.top + r.height / 2);
     if (ratio(blend(fg, under), under) >= colours.minimum) continue;
     const scored = choices.map((c) => ({ c, k: ratio(hex(c), under) }));
     const pick = scored.find((x) => x.k >= colours.minimum) || scored.reduce((a, b) => (b.k > a.k ? b : a));
