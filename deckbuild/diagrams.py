@@ -29,7 +29,7 @@ from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode, ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
 from deckbuild.render import RenderedDeck, RenderedSlide, closes_fence
-from deckbuild.tools import MERMAID_CLI, node_tool, package_version, tool_failed
+from deckbuild.tools import MERMAID_CLI, node_tool, package_version
 
 MERMAID_OPEN_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*mermaid\s*$")
 
@@ -99,20 +99,6 @@ def _size_svg(svg: str) -> str:
     return f'{head} width="{width}" height="{height}">{rest}'
 
 
-def _mermaid_message(output: str) -> str:
-    """Mermaid's own words from mmdc's output, without the JavaScript stack."""
-    lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith("Error:")), None)
-    if start is None:
-        return output.strip()[-800:]
-    kept = []
-    for line in lines[start:]:
-        if line.lstrip().startswith("at ") or re.search(r"\((https?|file):", line):
-            break
-        kept.append(line)
-    return "\n".join(kept).removeprefix("Error: ").strip()
-
-
 @dataclass(frozen=True)
 class MermaidError:
     """Mermaid refused one diagram (a parse error, an unknown type): Mermaid's own message."""
@@ -141,6 +127,7 @@ class MermaidRenderer:
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
         self._next_id = 0
+        self._lock = threading.Lock()
 
     def __enter__(self) -> MermaidRenderer:
         return self.start()
@@ -189,10 +176,14 @@ class MermaidRenderer:
         """Render each source with `config` (default: the renderer's); one result per source, in order."""
         if not sources:
             return []
+        with self._lock:  # one request at a time on the pipe, whichever thread asks
+            return self._render(list(sources), config)
+
+    def _render(self, sources: list[str], config: dict | None) -> list[str | MermaidError]:
         self.start()
         config = self.config if config is None else config
         self._next_id += 1
-        request = {"id": self._next_id, "sources": list(sources), "config": config, "colours": palette.text_colours(config)}
+        request = {"id": self._next_id, "sources": sources, "config": config, "colours": palette.text_colours(config)}
         assert self._proc and self._proc.stdin
         try:
             self._proc.stdin.write(json.dumps(request) + "\n")
@@ -246,8 +237,8 @@ class MermaidRenderer:
             return {"fatal": f"unexpected output: {line[:200]}"}
 
     def _failed(self, why: str) -> ToolFailed:
-        output = "\n".join([why, *self._stderr])
-        return tool_failed("mermaid-cli renderer", -1, output)
+        log = [line.rstrip() for line in self._stderr if line.strip()]
+        return ToolFailed("mermaid-cli (diagram renderer) failed: " + "\n  ".join([why, *log[-12:]]), "\n".join([why, *log]))
 
 
 def _pump(stream, put, at_end) -> None:

@@ -25,6 +25,7 @@ import pytest
 from deckbuild import diagrams, palette, render
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import REPO_ROOT, Config
+from deckbuild.errors import ExitCode, ToolFailed
 from tests.test_render import make_project
 
 TYPES_MD = Path(__file__).parent / "data" / "diagram-types.md"
@@ -247,6 +248,7 @@ def test_the_long_lived_renderer_is_reused_fails_one_diagram_alone_and_leaves_no
         first = renderer.render(["flowchart LR\n  A[first] --> B\n", "flowchart LR\n  A[bad (x)] --> B\n", "pie\n  \"x\": 1\n"])
         assert isinstance(first[0], str) and "first" in first[0] and re.search(r'<svg[^>]* width="[\d.]+" height="[\d.]+"', first[0])
         assert isinstance(first[1], diagrams.MermaidError) and "Parse error on line 2" in first[1].message
+        assert "    at " not in first[1].message  # Mermaid's words, not a JavaScript stack
         assert isinstance(first[2], str) and "pieCircle" in first[2]
         started = time.perf_counter()
         [second] = renderer.render(["flowchart LR\n  A[second] --> B\n"])
@@ -274,3 +276,14 @@ def test_a_renderer_whose_process_died_starts_again():
             time.sleep(0.1)
         [svg] = renderer.render(["flowchart LR\n  A[again] --> B\n"])
         assert isinstance(svg, str) and "again" in svg and renderer.pids[0] != node_pid
+
+
+@pytest.mark.browser
+def test_a_browser_that_does_not_start_is_one_clear_tool_error():
+    cfg = Config(env=tuple(sorted({**os.environ, "CHROME_PATH": "/bin/false"}.items())))
+    config = diagrams.mermaid_config((REPO_ROOT / "theme/midnight-blue.css").read_text())
+    renderer = diagrams.MermaidRenderer(cfg, config)
+    with pytest.raises(ToolFailed, match=r"^mermaid-cli \(diagram renderer\) failed: ") as failure:
+        renderer.start()
+    assert failure.value.exit_code == ExitCode.TOOL_FAILED
+    assert renderer.pids == () and not renderer.alive()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deckbuild import diagrams, palette, render, tools
+from deckbuild import diagrams, palette, render
 from deckbuild.config import REPO_ROOT, Config
 from deckbuild.errors import BuildError
 from tests.test_render import make_project
@@ -41,11 +41,6 @@ def test_the_mermaid_theme_comes_from_the_theme_palette():
     assert diagrams.diagram_key("graph LR\nA-->B\n", config, versions) != diagrams.diagram_key("graph LR\nA-->B\n", config, {**versions, "mermaid": "2"})
     with pytest.raises(BuildError, match="--accent-green"):
         palette.read_palette(css.replace("--accent-green:", "--accent-lime:"))
-
-
-def test_mermaid_message_keeps_mermaids_words_and_drops_the_stack():
-    output = "Error: Parse error on line 2:\n...A[b (x)]\n---^\nExpecting 'SQE', got 'PS'\nParser.parseError (https://x.invalid/m.mjs:1:2)\n    at #evaluate (file:///p.js:3:4)\n"
-    assert diagrams._mermaid_message(output) == "Parse error on line 2:\n...A[b (x)]\n---^\nExpecting 'SQE', got 'PS'"
 
 
 def test_svg_gets_its_intrinsic_size_for_img():

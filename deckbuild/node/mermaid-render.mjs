@@ -248,12 +248,16 @@ async function main() {
       continue;
     }
     const results = [];
-    for (const source of request.sources) {
-      try {
+    try {
+      for (const source of request.sources) {
+        // Mermaid's own errors come back as {error} from inside the page; an exception here means
+        // the page or Chromium itself broke: say so and exit, the caller starts a fresh renderer.
         results.push(await page.evaluate((d, c, k) => window.__renderOne(d, c, k), source, request.config, request.colours));
-      } catch (err) {
-        results.push({ error: "renderer failed: " + String((err && err.message) || err) });
       }
+    } catch (err) {
+      send({ id: request.id, fatal: "Chromium failed: " + String((err && err.message) || err) });
+      await shutdown(1);
+      return;
     }
     send({ id: request.id, results });
   }
