@@ -212,10 +212,11 @@ def test_categorical_colours_are_distinct_and_stand_out(rendered_svgs: dict[str,
 
 @pytest.mark.browser
 def test_a_diagram_with_its_own_light_fills_gets_dark_text(rendered_svgs: dict[str, str], page):
-    _show(page, rendered_svgs["flowchart"])  # `class E light` (#fff) and `style D fill:#ffeb3b`
+    _show(page, rendered_svgs["flowchart"])  # `class E light` (#fff), `style D fill:#ffeb3b`, `style B fill:#5a5a5a`
     result = page.evaluate(MEASURE_JS, "rgb(0, 31, 63)")
     by_text = {t["text"]: t["contrast"] for t in result["texts"]}
     assert by_text["Embed"] >= MIN_TEXT_CONTRAST and by_text["Reject"] >= MIN_TEXT_CONTRAST
+    assert by_text["Valid?"] >= MIN_TEXT_CONTRAST  # mid-grey: neither theme text colour reaches 4.5, white does
     assert by_text["Upload"] >= MIN_TEXT_CONTRAST  # the untouched light-on-navy labels stay as they were
 
 
