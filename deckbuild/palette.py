@@ -304,6 +304,11 @@ def _theme_css(p: dict[str, str]) -> str:
             # Timeline's axis and its dashed connectors take a label colour (dark, for the bright
             # sections) and would vanish into the slide.
             f".lineWrapper line {{ stroke: {p['text']} !important; }}",
+            # Treemap sections are a categorical colour at 60% with leaves at 30% on top: muddy mixes
+            # with navy where some labels need light and others dark text. Opaque sections, leaves
+            # outlined in the background colour: one bright colour per section, dark labels on all.
+            ".treemapSection { fill-opacity: 1 !important; }",
+            f".treemapLeaf {{ fill-opacity: 0 !important; stroke: {p['background']} !important; }}",
         ]
     )
 
