@@ -199,6 +199,20 @@ def mermaid_config(p: dict[str, str]) -> dict:
             "tagLabelColor": bg,
             "tagLabelBackground": cycle(3),
             "tagLabelBorder": cycle(3),
+            # event modeling: the kinds of box keep their conventional hues (command blue, event
+            # orange, read model green, processor lilac), from the categorical palette, on dark lanes
+            "emSwimlaneBackgroundOdd": surface,
+            "emSwimlaneBackgroundStroke": bg,
+            "emUiFill": cycle(7),
+            "emUiStroke": cycle(7),
+            "emCommandFill": cycle(0),
+            "emCommandStroke": cycle(0),
+            "emEventFill": cycle(6),
+            "emEventStroke": cycle(6),
+            "emReadModelFill": cycle(2),
+            "emReadModelStroke": cycle(2),
+            "emProcessorFill": cycle(4),
+            "emProcessorStroke": cycle(4),
             # venn, architecture
             "vennTitleTextColor": heading,
             "vennSetTextColor": heading,
