@@ -115,10 +115,12 @@ class MermaidRenderer:
     `render(sources)` returns, per source, a sized SVG string or a MermaidError (that diagram only;
     the renderer keeps working). Use as a context manager, or call close(): it ends the Node process
     and its Chromium (each in its own process group, both killed by id if they linger), no orphans.
-    A renderer whose process died is started again on the next render().
+    A renderer whose process died is started again on the next render(). `config` is the Mermaid
+    config used when render() is given none (render_and_embed always passes the deck's, so a live
+    renderer follows theme edits without a restart).
     """
 
-    def __init__(self, cfg: Config, config: dict, *, timeout: float = 120.0) -> None:
+    def __init__(self, cfg: Config, config: dict | None = None, *, timeout: float = 120.0) -> None:
         self.cfg = cfg
         self.config = config
         self.timeout = timeout
@@ -181,7 +183,7 @@ class MermaidRenderer:
 
     def _render(self, sources: list[str], config: dict | None) -> list[str | MermaidError]:
         self.start()
-        config = self.config if config is None else config
+        config = (self.config or {}) if config is None else config
         self._next_id += 1
         request = {"id": self._next_id, "sources": sources, "config": config, "colours": palette.text_colours(config)}
         assert self._proc and self._proc.stdin

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deckbuild import diagrams, palette, render
+from deckbuild import diagrams, palette, pipeline, render
 from deckbuild.config import REPO_ROOT, Config
 from deckbuild.errors import BuildError
 from tests.test_render import make_project
@@ -100,3 +100,26 @@ def test_the_first_broken_diagram_is_the_one_reported(tmp_path: Path):
     first_broken_line = text.splitlines().index("```mermaid", text.splitlines().index("  A[ok] --> B")) + 1
     assert err.value.message.startswith(f"slides/d/01-a.md:{first_broken_line}: Mermaid cannot render this diagram")
     assert "bad (x)" in err.value.message and "worse" not in err.value.message
+
+
+@pytest.mark.browser
+def test_a_live_renderer_passed_to_the_pipeline_renders_every_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    cfg = make_project(tmp_path, {"01-a.md": "## D\n\n" + FLOW.format(label="v1")})
+    cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
+    started: list[diagrams.MermaidRenderer] = []
+    real_init = diagrams.MermaidRenderer.__init__
+
+    def counting_init(self, *args, **kw):
+        started.append(self)
+        real_init(self, *args, **kw)
+
+    monkeypatch.setattr(diagrams.MermaidRenderer, "__init__", counting_init)
+    with diagrams.MermaidRenderer(cfg) as live:  # no config: the pipeline passes the deck's
+        pids = live.pids
+        for label in ("v2", "v3"):
+            (tmp_path / "slides/d/01-a.md").write_text("## D\n\n" + FLOW.format(label=label))
+            _, markdown = pipeline.prepare(cfg, "d", renderer=live)
+            [data] = [part.split('"', 1)[0] for part in markdown.split('src="data:image/svg+xml;base64,')[1:]]
+            svg = base64.b64decode(data).decode()
+            assert label in svg and "#39FF14" in svg.upper()  # the edit, themed from the deck's palette
+        assert live.pids == pids and len(started) == 1  # the same renderer served both edits
