@@ -12,6 +12,7 @@
 // prints {"id", "results": [{"svg", "fixed"} | {"error"}]}.
 // Logs go to stderr. Ends (closing Chromium) when stdin closes or on SIGTERM/SIGINT.
 
+import { createRequire } from "node:module";
 import path from "node:path";
 import readline from "node:readline";
 import url from "node:url";
@@ -45,7 +46,8 @@ async function esmBundle(resolve, pkg, file) {
 
 async function start() {
   // Resolve everything the way mermaid-cli does, from mermaid-cli's own location.
-  const { resolve } = await import(url.pathToFileURL(path.join(nodeModules, "import-meta-resolve", "index.js")).href);
+  const fromCli = createRequire(path.join(cliDir, "package.json")); // mermaid-cli's own dependency, wherever npm put it
+  const { resolve } = await import(url.pathToFileURL(fromCli.resolve("import-meta-resolve")).href);
   const puppeteer = (await import(resolve("puppeteer", cliIndexUrl))).default;
   const { Interceptor } = await import(url.pathToFileURL(path.join(cliDir, "src", "puppeteerIntercept.js")).href);
   const bundles = {
