@@ -1,28 +1,35 @@
 """Stage 2: every ```mermaid block becomes an SVG image embedded in the slide.
 
 Diagrams are cached on disk by a hash of (diagram source, Mermaid config, mermaid-cli and mermaid
-versions). All uncached diagrams of one build go to ONE mermaid-cli process (Markdown input mode),
-so the browser starts once however many diagrams changed.
+versions). Uncached ones are rendered by a MermaidRenderer: mermaid-cli's own page and Mermaid bundle
+loaded once in one Chromium page (deckbuild/node/mermaid-render.mjs), fed diagrams over a pipe. A
+build starts one for its uncached diagrams; a watcher keeps one alive and passes it in.
 """
 
 from __future__ import annotations
 
 import base64
+import collections
+import contextlib
 import html
 import json
 import os
+import queue
 import re
-import shutil
+import signal
+import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from deckbuild import palette
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
-from deckbuild.errors import ToolFailed, source_error
+from deckbuild.errors import BuildError, ExitCode, ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
 from deckbuild.render import RenderedDeck, RenderedSlide, closes_fence
-from deckbuild.tools import MERMAID_CLI, node_tool, package_version, run_tool
+from deckbuild.tools import MERMAID_CLI, node_tool, package_version
 
 MERMAID_OPEN_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*mermaid\s*$")
 
@@ -77,7 +84,7 @@ def mermaid_config(theme_css: str) -> dict:
 
 
 def diagram_key(diagram_source: str, config: dict, versions: dict[str, str]) -> str:
-    return sha256_json({"source": diagram_source, "config": config, "versions": versions, "format": 2})
+    return sha256_json({"source": diagram_source, "config": config, "versions": versions, "format": 3})
 
 
 def _size_svg(svg: str) -> str:
@@ -93,23 +100,170 @@ def _size_svg(svg: str) -> str:
     return f'{head} width="{width}" height="{height}">{rest}'
 
 
-def _mermaid_message(output: str) -> str:
-    """Mermaid's own words from mmdc's output, without the JavaScript stack."""
-    lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.startswith("Error:")), None)
-    if start is None:
-        return output.strip()[-800:]
-    kept = []
-    for line in lines[start:]:
-        if line.lstrip().startswith("at ") or re.search(r"\((https?|file):", line):
-            break
-        kept.append(line)
-    return "\n".join(kept).removeprefix("Error: ").strip()
+@dataclass(frozen=True)
+class MermaidError:
+    """Mermaid refused one diagram (a parse error, an unknown type): Mermaid's own message."""
+
+    message: str
 
 
-def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict) -> list[str]:
-    """One SVG per diagram (same order), rendering only the uncached ones, all in one mmdc run."""
-    versions = {"mermaid-cli": package_version(cfg, MERMAID_CLI), "mermaid": package_version(cfg, "mermaid")}
+RENDER_SCRIPT = Path(__file__).resolve().parent / "node" / "mermaid-render.mjs"
+
+
+class MermaidRenderer:
+    """mermaid-cli's page in one Chromium, loaded once, rendering diagrams on request.
+
+    `render(sources)` returns, per source, a sized SVG string or a MermaidError (that diagram only;
+    the renderer keeps working). Use as a context manager, or call close(): it ends the Node process
+    and its Chromium (each in its own process group, both killed by id if they linger), no orphans.
+    A renderer whose process died is started again on the next render(). `config` is the Mermaid
+    config used when render() is given none (render_and_embed always passes the deck's, so a live
+    renderer follows theme edits without a restart).
+    """
+
+    def __init__(self, cfg: Config, config: dict | None = None, *, timeout: float = 120.0) -> None:
+        self.cfg = cfg
+        self.config = config
+        self.timeout = timeout
+        self._proc: subprocess.Popen[str] | None = None
+        self._browser_pid: int | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=40)
+        self._next_id = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> MermaidRenderer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """The Node process and its Chromium (for tests and the process-tree clean-up)."""
+        return tuple(p for p in (self._proc.pid if self._proc else None, self._browser_pid) if p)
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> MermaidRenderer:
+        if self.alive():
+            return self
+        self.close()
+        tool = node_tool(self.cfg, MERMAID_CLI)  # node on PATH and mermaid-cli installed, or a clear error
+        browser = find_browser(self.cfg.browser, dict(self.cfg.env))
+        options = {"nodeModules": str(self.cfg.node_modules), "browser": browser, "args": list(HEADLESS_ARGS)}
+        try:
+            self._proc = subprocess.Popen(
+                [tool.argv[0], str(RENDER_SCRIPT), json.dumps(options)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                env=dict(self.cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"), cwd=self.cfg.root,
+                start_new_session=True,  # its own process group: close() can end the whole tree
+            )
+        except OSError as err:
+            raise BuildError(f"mermaid-cli: cannot run {tool.argv[0]}: {err.strerror}", ExitCode.MISSING_TOOL) from None
+        self._lines = queue.Queue()
+        self._stderr.clear()
+        # Reader threads: replies go to a queue (so a reply can be awaited with a timeout); the log
+        # keeps its last lines for error messages and never fills the pipe.
+        threading.Thread(target=_pump, args=(self._proc.stdout, self._lines.put, None), daemon=True).start()
+        threading.Thread(target=_pump, args=(self._proc.stderr, self._stderr.append, ""), daemon=True).start()
+        ready = self._reply()
+        if not ready.get("ready"):
+            self.close()
+            raise self._failed(ready.get("fatal", "it did not start"))
+        self._browser_pid = ready.get("browserPid")
+        return self
+
+    def render(self, sources: Sequence[str], config: dict | None = None) -> list[str | MermaidError]:
+        """Render each source with `config` (default: the renderer's); one result per source, in order."""
+        if not sources:
+            return []
+        with self._lock:  # one request at a time on the pipe, whichever thread asks
+            return self._render(list(sources), config)
+
+    def _render(self, sources: list[str], config: dict | None) -> list[str | MermaidError]:
+        self.start()
+        config = (self.config or {}) if config is None else config
+        self._next_id += 1
+        request = {"id": self._next_id, "sources": sources, "config": config, "colours": palette.text_colours(config)}
+        assert self._proc and self._proc.stdin
+        try:
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+        except OSError:
+            self.close()
+            raise self._failed("it stopped before the request was sent") from None
+        reply = self._reply(self.timeout + 10 * len(sources))
+        if reply.get("id") != self._next_id or "results" not in reply:
+            self.close()
+            raise self._failed(reply.get("fatal", "it answered out of turn"))
+        return [_size_svg(r["svg"]) if "svg" in r else MermaidError(r.get("error") or "Mermaid produced no SVG") for r in reply["results"]]
+
+    def close(self) -> None:
+        """End the Node process and its Chromium; idempotent."""
+        proc, self._proc = self._proc, None
+        browser_pid, self._browser_pid = self._browser_pid, None
+        if proc is None:
+            return
+        if proc.stdin:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # the script closes Chromium and exits on end of input
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc.pid, signal.SIGKILL)
+                proc.wait()
+        # Puppeteer starts Chromium detached (its own process group): make sure that group is gone too.
+        for pgid in (proc.pid, browser_pid):
+            if pgid:
+                _kill_group(pgid, signal.SIGKILL)
+
+    def _reply(self, timeout: float | None = None) -> dict:
+        try:
+            line = self._lines.get(timeout=timeout or self.timeout)
+        except queue.Empty:
+            self.close()
+            raise BuildError(f"mermaid-cli renderer did not answer within {timeout or self.timeout:.0f} s", ExitCode.TOOL_FAILED) from None
+        if line is None:
+            if self._proc:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._proc.wait(timeout=5)
+            return {"fatal": "it exited"}
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            return {"fatal": f"unexpected output: {line[:200]}"}
+
+    def _failed(self, why: str) -> ToolFailed:
+        log = [line.rstrip() for line in self._stderr if line.strip()]
+        return ToolFailed("mermaid-cli (diagram renderer) failed: " + "\n  ".join([why, *log[-12:]]), "\n".join([why, *log]))
+
+
+def _pump(stream, put, at_end) -> None:
+    for line in stream:
+        put(line)
+    put(at_end)
+
+
+def _kill_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: MermaidRenderer | None = None) -> list[str]:
+    """One SVG per diagram (same order), rendering only the uncached ones, all in one renderer
+    (the live one given, else one started for this call only)."""
+    versions = {
+        "mermaid-cli": package_version(cfg, MERMAID_CLI),
+        "mermaid": package_version(cfg, "mermaid"),
+        # How we drive it (and repair its labels) shapes the SVG too.
+        "renderer": sha256_json([RENDER_SCRIPT.read_text(), palette.text_colours(config)]),
+    }
     cache = cfg.cache_dir / "mermaid"
     keys = [diagram_key(d.source, config, versions) for d in diagrams]
     svgs: dict[str, str] = {}
@@ -121,73 +275,20 @@ def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict) -> list[str]
         else:
             todo.setdefault(key, diagram)  # the same diagram twice renders once
     if todo:
-        rendered = _render_batch(cfg, list(todo.items()), config)
-        for key, svg in rendered.items():
+        if renderer is None:
+            with MermaidRenderer(cfg, config) as own:
+                results = own.render([d.source for d in todo.values()], config)
+        else:
+            results = renderer.render([d.source for d in todo.values()], config)
+        for (key, diagram), result in zip(todo.items(), results):
+            if isinstance(result, MermaidError):
+                path, line = diagram.where()  # diagrams are in slide order: the first broken one is reported
+                message = result.message.replace("\n", "\n  ")
+                raise source_error(path, line, f"Mermaid cannot render this diagram:\n  {message}", cfg.root)
+        for key, svg in zip(todo, results):
             atomic_write_text(cache / f"{key}.svg", svg)
-        svgs.update(rendered)
+            svgs[key] = svg
     return [svgs[key] for key in keys]
-
-
-def _render_batch(cfg: Config, batch: list[tuple[str, Diagram]], config: dict, jobs: int | None = None) -> dict[str, str]:
-    """Render diagrams in one mermaid-cli process (one browser), several pages in parallel.
-
-    On a failure the diagrams that did not finish are rendered again one at a time, in order, so
-    the first one without an SVG is the broken one: its slide and line go in the message."""
-    tool = node_tool(cfg, MERMAID_CLI)
-    browser = find_browser(cfg.browser, dict(cfg.env))
-    jobs = jobs or max(1, min(len(batch), os.cpu_count() or 1))
-    work = cfg.staging_dir / "mermaid"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    (work / "config.json").write_text(json.dumps(config, indent=2))
-    (work / "puppeteer.json").write_text(json.dumps({"executablePath": browser, "args": list(HEADLESS_ARGS)}))
-    blocks = [f"## {n}\n\n```mermaid\n{d.source}```\n" for n, (_, d) in enumerate(batch, 1)]
-    (work / "diagrams.md").write_text("\n".join(blocks))
-    argv = [
-        *tool.argv,
-        "--input", "diagrams.md",
-        "--output", "out.md",
-        "--outputFormat", "svg",
-        "--backgroundColor", "transparent",
-        "--configFile", "config.json",
-        "--puppeteerConfigFile", "puppeteer.json",
-        "--jobs", str(jobs),
-    ]
-    results: dict[str, str] = {}
-    try:
-        run_tool("mermaid-cli", argv, env=dict(cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"), cwd=work)
-    except ToolFailed as failure:
-        if not _is_diagram_error(failure.output):
-            raise  # the tool itself broke (browser would not start, ...): report it as is
-        finished = _collect(work, batch)
-        if jobs > 1:
-            unfinished = [(key, d) for key, d in batch if key not in finished]
-            return {**finished, **_render_batch(cfg, unfinished, config, jobs=1)}
-        broken = next(d for key, d in batch if key not in finished)
-        path, line = broken.where()
-        message = _mermaid_message(failure.output).replace("\n", "\n  ")
-        raise source_error(path, line, f"Mermaid cannot render this diagram:\n  {message}", cfg.root) from None
-    results = _collect(work, batch)
-    for key, diagram in batch:
-        if key not in results:
-            path, line = diagram.where()
-            raise source_error(path, line, "mermaid-cli produced no SVG for this diagram", cfg.root)
-    shutil.rmtree(work, ignore_errors=True)
-    return results
-
-
-def _collect(work: Path, batch: list[tuple[str, Diagram]]) -> dict[str, str]:
-    """SVGs mermaid-cli wrote (out-N.svg for the N-th block), sized for use as <img>."""
-    found = {}
-    for n, (key, _) in enumerate(batch, 1):
-        out = work / f"out-{n}.svg"
-        if out.is_file():
-            found[key] = _size_svg(out.read_text())
-    return found
-
-
-def _is_diagram_error(output: str) -> bool:
-    return any(sign in output for sign in ("renderMermaid", "mermaid.esm", "Parse error", "No diagram type", "Lexical error"))
 
 
 def embed(slide: RenderedSlide, placed: list[tuple[Diagram, str]]) -> str:
@@ -203,10 +304,13 @@ def embed(slide: RenderedSlide, placed: list[tuple[Diagram, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_and_embed(cfg: Config, rendered: RenderedDeck) -> list[str]:
-    """Stage entry point: each slide's Markdown with its diagrams rendered and embedded."""
+def render_and_embed(cfg: Config, rendered: RenderedDeck, renderer: MermaidRenderer | None = None) -> list[str]:
+    """Stage entry point: each slide's Markdown with its diagrams rendered and embedded.
+
+    `renderer`: a live MermaidRenderer to reuse (a watcher keeps one); None starts one for this
+    build only, and only when some diagram is not cached."""
     diagrams = find_diagrams(rendered, cfg)
     config = mermaid_config(rendered.deck.theme_path.read_text())
-    svgs = render_svgs(cfg, diagrams, config) if diagrams else []
+    svgs = render_svgs(cfg, diagrams, config, renderer) if diagrams else []
     pairs = list(zip(diagrams, svgs))
     return [embed(slide, [(d, svg) for d, svg in pairs if d.slide is slide]) for slide in rendered.slides]

@@ -1,4 +1,13 @@
-"""The theme's colours, read from the theme CSS itself, so slides and diagrams share one palette."""
+"""The theme's colours, read from the theme CSS itself, so slides and diagrams share one palette.
+
+Every diagram type the pinned Mermaid draws is themed here from the theme's custom properties: the
+structural colours (background, surface, text, accents) and a categorical palette (--chart-1..8) for
+pie slices, git branches, radar curves, xychart series, timeline/mindmap/kanban sections (cScale),
+journey sections and venn sets. Categorical fills are bright on the dark slide, so text on them is
+the dark background colour; everything else is light text on dark. Whatever a diagram still gets
+wrong (its own `style X fill:#fff`, a type with hard-coded light panels) the renderer repairs label
+by label (deckbuild/node/mermaid-render.mjs, __fixTextContrast) with text_colours() below.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +21,33 @@ PROPERTY_RE = re.compile(r"--(?P<name>[\w-]+)\s*:\s*(?P<value>[^;]+);")
 
 FONT_FALLBACK = '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif'
 
+# Used when a theme declares no --chart-N: mutually distinct (CIE76 deltaE >= 24) and each >= 6:1
+# against #001f3f, so dark text reads on every one of them.
+DEFAULT_CHART = ("#4FC3F7", "#FF6F61", "#7EE081", "#FFD166", "#C39BFF", "#FF9ECF", "#F6A04D", "#E0E0E0")
+MERMAID_COLOUR_LIMIT = 12  # Mermaid's THEME_COLOR_LIMIT: cScale0..11, pie1..12
+
 
 def read_palette(theme_css: str) -> dict[str, str]:
-    palette = {m["name"]: m["value"].strip() for m in PROPERTY_RE.finditer(theme_css)}
+    palette = {m["name"]: m["value"].strip() for m in PROPERTY_RE.finditer(_strip_comments(theme_css))}
     missing = [name for name in REQUIRED if name not in palette]
     if missing:
         raise BuildError("the theme CSS does not declare " + ", ".join(f"--{n}" for n in missing) + " (diagram colours come from them)")
     return palette
+
+
+def _strip_comments(css: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+
+
+def chart_colours(p: dict[str, str]) -> list[str]:
+    """The categorical palette: --chart-1, --chart-2, ... in order (the built-in one if none)."""
+    found = []
+    for n in range(1, 100):
+        value = p.get(f"chart-{n}")
+        if value is None:
+            break
+        found.append(value)
+    return found or list(DEFAULT_CHART)
 
 
 def mermaid_config(p: dict[str, str]) -> dict:
@@ -26,52 +55,292 @@ def mermaid_config(p: dict[str, str]) -> dict:
 
     htmlLabels off: labels become real SVG <text>, which renders inside an <img>, prints to PDF as
     text, and does not depend on the page's CSS."""
+    bg, text, heading, green, coral, surface = (p[k] for k in ("background", "text", "heading", "accent-green", "accent-coral", "surface"))
+    dimmed = p.get("color-dimmed", text)
+    chart = chart_colours(p)
+
+    def cycle(n: int) -> str:
+        return chart[n % len(chart)]
+
+    categorical = {}
+    for i in range(MERMAID_COLOUR_LIMIT):
+        categorical[f"cScale{i}"] = cycle(i)  # timeline, mindmap, kanban sections; radar curves
+        categorical[f"cScalePeer{i}"] = cycle(i)
+        categorical[f"cScaleLabel{i}"] = bg
+        categorical[f"cScaleInv{i}"] = text  # timeline/mindmap underlines drawn beside the fills
+        categorical[f"pie{i + 1}"] = cycle(i)
+    for i in range(8):
+        categorical[f"git{i}"] = cycle(i)
+        categorical[f"gitInv{i}"] = bg
+        categorical[f"gitBranchLabel{i}"] = bg
+        categorical[f"fillType{i}"] = cycle(i)  # journey sections
+        categorical[f"venn{i + 1}"] = cycle(i)
     return {
         "theme": "base",
         "htmlLabels": False,
         "flowchart": {"htmlLabels": False, "curve": "basis", "padding": 14, "nodeSpacing": 40, "rankSpacing": 55},
-        # Mermaid draws edge-label backgrounds at 50% opacity: on a dark slide the edge line then
-        # strikes through the label. Opaque backgrounds keep labels readable.
-        "themeCSS": ".edgeLabel rect, .labelBkg { opacity: 1 !important; }",
+        "themeCSS": _theme_css(p),
         "sequence": {"mirrorActors": False, "showSequenceNumbers": False, "actorMargin": 40, "messageMargin": 28},
         "themeVariables": {
             "darkMode": True,
             "fontFamily": p["font-family"],
             "fontSize": "18px",
-            "background": p["background"],
-            "textColor": p["text"],
-            "primaryColor": p["surface"],
-            "primaryTextColor": p["heading"],
-            "primaryBorderColor": p["accent-green"],
-            "secondaryColor": p["surface"],
-            "secondaryTextColor": p["heading"],
-            "secondaryBorderColor": p["accent-coral"],
-            "tertiaryColor": p["background"],
-            "tertiaryTextColor": p["text"],
-            "tertiaryBorderColor": p["text"],
-            "nodeBorder": p["accent-green"],
-            "nodeTextColor": p["heading"],
-            "mainBkg": p["surface"],
-            "lineColor": p["text"],
-            "edgeLabelBackground": p["background"],
-            "clusterBkg": p["background"],
-            "clusterBorder": p["text"],
-            "titleColor": p["heading"],
-            "actorBkg": p["surface"],
-            "actorBorder": p["accent-green"],
-            "actorTextColor": p["heading"],
-            "actorLineColor": p["text"],
-            "signalColor": p["text"],
-            "signalTextColor": p["text"],
-            "labelBoxBkgColor": p["surface"],
-            "labelBoxBorderColor": p["accent-coral"],
-            "labelTextColor": p["heading"],
-            "loopTextColor": p["text"],
-            "noteBkgColor": p["surface"],
-            "noteBorderColor": p["accent-coral"],
-            "noteTextColor": p["heading"],
-            "activationBkgColor": p["surface"],
-            "activationBorderColor": p["accent-green"],
-            "sequenceNumberColor": p["background"],
+            "background": bg,
+            "textColor": text,
+            "primaryColor": surface,
+            "primaryTextColor": heading,
+            "primaryBorderColor": green,
+            "secondaryColor": surface,
+            "secondaryTextColor": heading,
+            "secondaryBorderColor": coral,
+            "tertiaryColor": bg,
+            "tertiaryTextColor": text,
+            "tertiaryBorderColor": text,
+            "nodeBorder": green,
+            "nodeTextColor": heading,
+            "mainBkg": surface,
+            "lineColor": text,
+            "edgeLabelBackground": bg,
+            "clusterBkg": bg,
+            "clusterBorder": text,
+            "titleColor": heading,
+            "labelTextColor": heading,
+            "errorBkgColor": coral,
+            "errorTextColor": bg,
+            # sequence
+            "actorBkg": surface,
+            "actorBorder": green,
+            "actorTextColor": heading,
+            "actorLineColor": text,
+            "signalColor": text,
+            "signalTextColor": text,
+            "labelBoxBkgColor": surface,
+            "labelBoxBorderColor": coral,
+            "loopTextColor": text,
+            "noteBkgColor": surface,
+            "noteBorderColor": coral,
+            "noteTextColor": heading,
+            "activationBkgColor": surface,
+            "activationBorderColor": green,
+            "sequenceNumberColor": heading,  # on a surface-coloured disc (themeCSS)
+            # class, state, ER, requirement, C4
+            "classText": heading,
+            "stateBkg": surface,
+            "stateLabelColor": heading,
+            "compositeBackground": bg,
+            "compositeTitleBackground": surface,
+            "compositeBorder": text,
+            "altBackground": surface,
+            "specialStateColor": text,
+            "innerEndBackground": text,
+            "transitionColor": text,
+            "transitionLabelColor": text,
+            "attributeBackgroundColorOdd": surface,
+            "attributeBackgroundColorEven": bg,
+            "rowOdd": surface,
+            "rowEven": bg,
+            "requirementBackground": surface,
+            "requirementBorderColor": green,
+            "requirementTextColor": heading,
+            "relationColor": text,
+            "relationLabelBackground": bg,
+            "relationLabelColor": text,
+            "personBkg": surface,
+            "personBorder": green,
+            # gantt: bright bars with dark labels; labels beside a bar are light
+            "sectionBkgColor": surface,
+            "altSectionBkgColor": bg,
+            "sectionBkgColor2": surface,
+            "excludeBkgColor": surface,
+            "gridColor": dimmed,
+            "taskBkgColor": cycle(0),
+            "taskBorderColor": cycle(0),
+            "activeTaskBkgColor": cycle(2),
+            "activeTaskBorderColor": cycle(2),
+            "doneTaskBkgColor": dimmed,
+            "doneTaskBorderColor": dimmed,
+            "critBkgColor": coral,
+            "critBorderColor": coral,
+            "taskTextColor": bg,
+            "taskTextLightColor": bg,
+            "taskTextDarkColor": bg,
+            "taskTextOutsideColor": text,
+            "taskTextClickableColor": cycle(3),
+            "todayLineColor": coral,
+            "vertLineColor": coral,
+            # quadrant
+            "quadrant1Fill": surface,
+            "quadrant2Fill": surface,
+            "quadrant3Fill": surface,
+            "quadrant4Fill": surface,
+            "quadrant1TextFill": heading,
+            "quadrant2TextFill": heading,
+            "quadrant3TextFill": heading,
+            "quadrant4TextFill": heading,
+            "quadrantPointFill": cycle(3),
+            "quadrantPointTextFill": heading,
+            "quadrantXAxisTextFill": text,
+            "quadrantYAxisTextFill": text,
+            "quadrantTitleFill": heading,
+            "quadrantInternalBorderStrokeFill": text,
+            "quadrantExternalBorderStrokeFill": green,
+            # pie (opaque slices: Mermaid's default 0.7 lets the navy through and greys them out)
+            "pieOpacity": "1",
+            "pieStrokeColor": bg,
+            "pieStrokeWidth": "2px",
+            "pieOuterStrokeColor": text,
+            "pieOuterStrokeWidth": "2px",
+            "pieTitleTextColor": heading,
+            "pieSectionTextColor": bg,
+            "pieLegendTextColor": text,
+            # git
+            "commitLabelColor": text,
+            "commitLabelBackground": surface,
+            "tagLabelColor": bg,
+            "tagLabelBackground": cycle(3),
+            "tagLabelBorder": cycle(3),
+            # event modeling: the kinds of box keep their conventional hues (command blue, event
+            # orange, read model green, processor lilac), from the categorical palette, on dark lanes
+            "emSwimlaneBackgroundOdd": surface,
+            "emSwimlaneBackgroundStroke": bg,
+            "emUiFill": cycle(7),
+            "emUiStroke": cycle(7),
+            "emCommandFill": cycle(0),
+            "emCommandStroke": cycle(0),
+            "emEventFill": cycle(6),
+            "emEventStroke": cycle(6),
+            "emReadModelFill": cycle(2),
+            "emReadModelStroke": cycle(2),
+            "emProcessorFill": cycle(4),
+            "emProcessorStroke": cycle(4),
+            # venn, architecture
+            "vennTitleTextColor": heading,
+            "vennSetTextColor": heading,
+            "archEdgeColor": text,
+            "archEdgeArrowColor": text,
+            "archGroupBorderColor": text,
+            **categorical,
+            "xyChart": {
+                "backgroundColor": "transparent",
+                "titleColor": heading,
+                "dataLabelColor": heading,
+                "legendTextColor": text,
+                "xAxisTitleColor": text,
+                "xAxisLabelColor": text,
+                "xAxisTickColor": text,
+                "xAxisLineColor": text,
+                "yAxisTitleColor": text,
+                "yAxisLabelColor": text,
+                "yAxisTickColor": text,
+                "yAxisLineColor": text,
+                "plotColorPalette": ",".join(chart),
+            },
+            "radar": {
+                "axisColor": text,
+                "graticuleColor": text,
+                "graticuleOpacity": 0.25,
+                "curveOpacity": 0.25,  # overlapping curves stay apart; their strokes carry the colour
+                "curveStrokeWidth": 3,
+                "axisLabelFontSize": 14,
+                "legendFontSize": 14,
+            },
+            "packet": {
+                "startByteColor": text,
+                "endByteColor": text,
+                "labelColor": heading,
+                "titleColor": heading,
+                "blockStrokeColor": text,
+                "blockFillColor": surface,
+            },
+            "treeView": {
+                "labelColor": text,
+                "lineColor": text,
+                "iconColor": cycle(0),
+                "descriptionColor": cycle(2),
+                "highlightBg": surface,
+                "highlightStroke": cycle(3),
+            },
+            "treemap": {
+                "sectionStrokeColor": text,
+                "sectionFillColor": surface,
+                "leafStrokeColor": bg,
+                "leafFillColor": surface,
+                "titleColor": bg,  # on the section's categorical fill
+                "labelColor": bg,
+                "valueColor": bg,
+            },
+            "wardley": {
+                "backgroundColor": "transparent",
+                "axisColor": text,
+                "axisTextColor": text,
+                "gridColor": dimmed,
+                "componentFill": surface,
+                "componentStroke": text,
+                "componentLabelColor": heading,
+                "linkStroke": text,
+                "evolutionStroke": coral,
+                "annotationStroke": text,
+                "annotationTextColor": heading,
+                "annotationFill": surface,
+            },
+            "cynefin": {
+                "boundaryColor": text,
+                "arrowColor": text,
+                "cliffColor": coral,
+                "textColor": heading,
+                "labelColor": heading,
+                "complexBg": _mix(cycle(2), bg, 0.25),
+                "complicatedBg": _mix(cycle(0), bg, 0.25),
+                "chaoticBg": _mix(cycle(1), bg, 0.25),
+                "clearBg": _mix(cycle(3), bg, 0.25),
+                "confusionBg": _mix(cycle(4), bg, 0.35),
+            },
         },
+    }
+
+
+def _theme_css(p: dict[str, str]) -> str:
+    """CSS Mermaid scopes to each diagram (#my-svg ...): fixes no theme variable reaches."""
+    return " ".join(
+        [
+            # Mermaid draws edge-label backgrounds at 50% opacity: on a dark slide the edge line then
+            # strikes through the label. Opaque backgrounds keep labels readable.
+            ".edgeLabel rect, .labelBkg { opacity: 1 !important; }",
+            # Sequence numbers: light digits on a surface disc ringed in the line colour (Mermaid paints
+            # the disc with signalColor, which is our light line colour: light on light).
+            f"[id$='-sequencenumber'] {{ fill: {p['surface']} !important; stroke: {p['text']}; }}",
+            # Mermaid places the root label of a mindmap from the circle's centre, not around it: half
+            # of it would hang outside the circle, dark text on the dark slide.
+            ".mindmap-node.section-root .label text { text-anchor: middle; }",
+            # A <line> or <foreignObject> paints no fill, but inherits one: contrast checkers that read
+            # the computed fill would take it for the label's background.
+            "line, foreignObject { fill: none !important; }",
+            # Timeline's axis and its dashed connectors take a label colour (dark, for the bright
+            # sections) and would vanish into the slide.
+            f".lineWrapper line {{ stroke: {p['text']} !important; }}",
+            # Treemap sections are a categorical colour at 60% with leaves at 30% on top: muddy mixes
+            # with navy where some labels need light and others dark text. Opaque sections, leaves
+            # outlined in the background colour: one bright colour per section, dark labels on all.
+            ".treemapSection { fill-opacity: 1 !important; }",
+            f".treemapLeaf {{ fill-opacity: 0 !important; stroke: {p['background']} !important; }}",
+        ]
+    )
+
+
+def _mix(colour: str, under: str, alpha: float) -> str:
+    """`colour` at `alpha` over `under` (both #rrggbb), as #rrggbb."""
+    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(under[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x * alpha + y * (1 - alpha)):02x}" for x, y in zip(a, b))
+
+
+def text_colours(config: dict) -> dict:
+    """What the renderer may give a label that reads poorly where it sits: the theme's light text or
+    its dark background colour, whichever reads better there, to at least `minimum` (WCAG AA)."""
+    theme = config.get("themeVariables", {})
+    return {
+        "light": theme.get("textColor", "#ffffff"),
+        "dark": theme.get("background", "#000000"),
+        "background": theme.get("background", "#000000"),
+        "minimum": 4.5,
     }

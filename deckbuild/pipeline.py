@@ -21,11 +21,15 @@ def run_demos(cfg: Config, names: list[str] | None = None, *, refresh: bool = Fa
     return demos.capture_all(cfg, names, refresh=refresh, keep_going=keep_going)
 
 
-def prepare(cfg: Config, deck_name: str, context: Mapping[str, Any] | None = None) -> tuple[render.Deck, str]:
-    """Gather, validate and render everything; nothing in build/ is touched yet."""
+def prepare(
+    cfg: Config, deck_name: str, context: Mapping[str, Any] | None = None, renderer: diagrams.MermaidRenderer | None = None
+) -> tuple[render.Deck, str]:
+    """Gather, validate and render everything; nothing in build/ is touched yet.
+
+    `renderer`: a live MermaidRenderer to reuse (a watcher keeps one); None starts one if needed."""
     deck = render.load_deck(cfg, deck_name)  # deck.toml, theme, slide files
     rendered = render.render_deck(cfg, deck, context)  # Jinja2 -> Marp Markdown, one slide per file
-    slide_texts = diagrams.render_and_embed(cfg, rendered)  # ```mermaid -> cached SVG images
+    slide_texts = diagrams.render_and_embed(cfg, rendered, renderer)  # ```mermaid -> cached SVG images
     return deck, render.assemble(rendered.front_matter, slide_texts)
 
 

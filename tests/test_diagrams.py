@@ -1,13 +1,14 @@
-"""Stage 2 (```mermaid -> cached SVG images): finding blocks, the cache key, one mmdc run per build."""
+"""Stage 2 (```mermaid -> cached SVG images): finding blocks, the cache key, one renderer per build."""
 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
 
-from deckbuild import diagrams, palette, render, tools
+from deckbuild import diagrams, palette, pipeline, render
 from deckbuild.config import REPO_ROOT, Config
 from deckbuild.errors import BuildError
 from tests.test_render import make_project
@@ -42,11 +43,6 @@ def test_the_mermaid_theme_comes_from_the_theme_palette():
         palette.read_palette(css.replace("--accent-green:", "--accent-lime:"))
 
 
-def test_mermaid_message_keeps_mermaids_words_and_drops_the_stack():
-    output = "Error: Parse error on line 2:\n...A[b (x)]\n---^\nExpecting 'SQE', got 'PS'\nParser.parseError (https://x.invalid/m.mjs:1:2)\n    at #evaluate (file:///p.js:3:4)\n"
-    assert diagrams._mermaid_message(output) == "Parse error on line 2:\n...A[b (x)]\n---^\nExpecting 'SQE', got 'PS'"
-
-
 def test_svg_gets_its_intrinsic_size_for_img():
     svg = '<svg id="my-svg" width="100%" style="max-width: 720.5px; background-color: transparent;" viewBox="0 0 720.5 174"><g/></svg>'
     sized = diagrams._size_svg(svg)
@@ -54,37 +50,45 @@ def test_svg_gets_its_intrinsic_size_for_img():
 
 
 @pytest.mark.browser
-def test_all_uncached_diagrams_render_in_one_mmdc_run_then_come_from_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_all_uncached_diagrams_render_in_one_renderer_then_come_from_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     body = "".join(FLOW.format(label=f"node{i}x") + "\n" for i in range(3))
     cfg = make_project(tmp_path, {"01-a.md": "## D\n\n" + body})
     cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
-    runs: list[list[str]] = []
-    real_run_tool = tools.run_tool
+    runs: list[list[str]] = []  # the sources of each render() call
+    starts: list[int] = []
+    real_render, real_start = diagrams.MermaidRenderer.render, diagrams.MermaidRenderer.start
 
-    def counting_run_tool(name, argv, **kw):
-        runs.append(list(argv))
-        return real_run_tool(name, argv, **kw)
+    def counting_render(self, sources, config=None):
+        runs.append(list(sources))
+        return real_render(self, sources, config)
 
-    monkeypatch.setattr(diagrams, "run_tool", counting_run_tool)
+    def counting_start(self):
+        if not self.alive():
+            starts.append(1)
+        return real_start(self)
+
+    monkeypatch.setattr(diagrams.MermaidRenderer, "render", counting_render)
+    monkeypatch.setattr(diagrams.MermaidRenderer, "start", counting_start)
     rendered = render.render_deck(cfg, render.load_deck(cfg, "d"))
     [text] = diagrams.render_and_embed(cfg, rendered)
-    assert len(runs) == 1 and "mermaid-cli" in runs[0][1]
+    assert len(runs) == 1 and len(runs[0]) == 3 and len(starts) == 1  # one renderer, one request
     images = [part.split('"', 1)[0] for part in text.split('src="data:image/svg+xml;base64,')[1:]]
     assert len(images) == 3 and "```mermaid" not in text
     svgs = [base64.b64decode(data).decode() for data in images]
     assert all(f"node{i}x" in svg for i, svg in enumerate(svgs))  # each diagram got its own picture
+    assert all(re.search(r'<svg[^>]* width="[\d.]+" height="[\d.]+"', svg) for svg in svgs)  # real size for <img>
     assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 3
-    # Unchanged: nothing is rendered again. One diagram changed: one mmdc run for just that one.
+    # Unchanged: nothing is rendered, no renderer started. One diagram changed: just that one.
     diagrams.render_and_embed(cfg, rendered)
-    assert len(runs) == 1
+    assert len(runs) == 1 and len(starts) == 1
     (tmp_path / "slides/d/01-a.md").write_text("## D\n\n" + body.replace("node2x", "node2y"))
     diagrams.render_and_embed(cfg, render.render_deck(cfg, render.load_deck(cfg, "d")))
-    assert len(runs) == 2
+    assert len(runs) == 2 and runs[1] == [FLOW.format(label="node2y").split("\n", 1)[1].rsplit("```", 1)[0]]
     assert len(list((cfg.cache_dir / "mermaid").glob("*.svg"))) == 4
 
 
 @pytest.mark.browser
-def test_with_parallel_rendering_the_first_broken_diagram_is_the_one_reported(tmp_path: Path):
+def test_the_first_broken_diagram_is_the_one_reported(tmp_path: Path):
     good = FLOW.format(label="ok")
     broken = "```mermaid\nflowchart LR\n  A[bad (x)] --> B\n```\n"
     also_broken = "```mermaid\nflowchart LR\n  C[worse (y)] --> D\n```\n"
@@ -96,3 +100,26 @@ def test_with_parallel_rendering_the_first_broken_diagram_is_the_one_reported(tm
     first_broken_line = text.splitlines().index("```mermaid", text.splitlines().index("  A[ok] --> B")) + 1
     assert err.value.message.startswith(f"slides/d/01-a.md:{first_broken_line}: Mermaid cannot render this diagram")
     assert "bad (x)" in err.value.message and "worse" not in err.value.message
+
+
+@pytest.mark.browser
+def test_a_live_renderer_passed_to_the_pipeline_renders_every_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    cfg = make_project(tmp_path, {"01-a.md": "## D\n\n" + FLOW.format(label="v1")})
+    cfg = Config(root=cfg.root, build_dir=cfg.build_dir, node_modules=REPO_ROOT / "node_modules")
+    started: list[diagrams.MermaidRenderer] = []
+    real_init = diagrams.MermaidRenderer.__init__
+
+    def counting_init(self, *args, **kw):
+        started.append(self)
+        real_init(self, *args, **kw)
+
+    monkeypatch.setattr(diagrams.MermaidRenderer, "__init__", counting_init)
+    with diagrams.MermaidRenderer(cfg) as live:  # no config: the pipeline passes the deck's
+        pids = live.pids
+        for label in ("v2", "v3"):
+            (tmp_path / "slides/d/01-a.md").write_text("## D\n\n" + FLOW.format(label=label))
+            _, markdown = pipeline.prepare(cfg, "d", renderer=live)
+            [data] = [part.split('"', 1)[0] for part in markdown.split('src="data:image/svg+xml;base64,')[1:]]
+            svg = base64.b64decode(data).decode()
+            assert label in svg and "#39FF14" in svg.upper()  # the edit, themed from the deck's palette
+        assert live.pids == pids and len(started) == 1  # the same renderer served both edits
