@@ -25,6 +25,7 @@ import jinja2
 
 from deckbuild import history_view
 from deckbuild.config import Config
+from deckbuild.fsutil import sha256_text
 from deckbuild.errors import BuildError, source_error
 
 SLIDE_FILE_RE = re.compile(r"^(\d+)-.*\.md$")  # 01-title.md, 145-demo.md, 1000-end.md
@@ -265,13 +266,28 @@ def _template_line_producing(source: list[str], rendered_before: list[str]) -> i
     return tagged + 1
 
 
+# Compiled templates by a hash of their source: compiling is ~85% of rendering a deck, and a save
+# changes one slide, so present mode's rebuild compiles that one. (Every environment is made the same
+# way by make_environment, so a compiled template is valid for any of them.)
+_COMPILED: dict[str, Any] = {}
+
+
+def _template(env: jinja2.Environment, source: str, name: str, filename: str) -> jinja2.Template:
+    key = sha256_text(name, filename, source)
+    code = _COMPILED.get(key)
+    if code is None:
+        code = env.compile(source, name=name, filename=filename)
+        if len(_COMPILED) > 2048:  # bounded: a long editing session makes many versions
+            _COMPILED.clear()
+        _COMPILED[key] = code
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
 def _render_slide(env: jinja2.Environment, values: Mapping[str, Any], path: Path, name: str, first_line: int, part: str) -> str:
     """Render one slide of a file. The template is padded with the lines above the slide, so Jinja's
     own line numbers (syntax errors, undefined names in tracebacks) are the file's."""
     padded = "\n" * (first_line - 1) + _mermaid_literal(part)
-    code = env.compile(padded, name=name, filename=str(path))
-    template = env.template_class.from_code(env, code, env.make_globals(None))
-    return template.render(values)
+    return _template(env, padded, name, str(path)).render(values)
 
 
 def front_matter(deck: Deck) -> str:
@@ -287,10 +303,10 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
     """Render every slide template; the first error stops the build before anything is written."""
     env = make_environment(cfg)
     values = {"deck": deck, "demos": {}, "presenting": False, "ui_base": None, **deck.variables, **(context or {})}
+    macros = cfg.slides_dir / MACROS_TEMPLATE
     try:
-        env.globals["m"] = env.get_template(MACROS_TEMPLATE).make_module(values)
-    except jinja2.TemplateNotFound:
-        pass  # a project without shared macros is fine
+        if macros.is_file():  # a project without shared macros is fine
+            env.globals["m"] = _template(env, macros.read_text(), MACROS_TEMPLATE, str(macros)).make_module(values)
     except Exception as err:  # noqa: BLE001 - every template error becomes file:line
         raise _render_error(err, cfg.slides_dir / MACROS_TEMPLATE, cfg) from None
     slides = []

@@ -85,7 +85,7 @@ class PresentProcess:
 
     def _remember_pids(self, status: dict) -> None:
         pids = status["pids"]
-        for pid in [pids.get("marp"), pids.get("temporal"), *pids.get("workers", [])]:
+        for pid in [pids.get("marp"), pids.get("temporal"), *pids.get("workers", []), *pids.get("diagrams", [])]:
             if pid:
                 self.seen_pids.add(pid)
                 self.seen_pids.update(descendants(pid))

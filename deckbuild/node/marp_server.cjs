@@ -8,6 +8,24 @@ const readline = require('node:readline');
 const marpCliPath = process.argv[2];
 const replyFd = Number(process.argv[3]);
 const { marpCli } = require(marpCliPath);
+// marp-core, the engine marp-cli itself uses (resolved from marp-cli, so it is the same version).
+const { Marp } = require(require.resolve('@marp-team/marp-core', { paths: [marpCliPath] }));
+
+// The hot path of a save: marp-core alone renders the slides (no template, no theme re-parse:
+// the engine is kept while the theme file's text is the same). marp-cli still writes the full page.
+let engine = null;
+let engineTheme = null;
+function renderSlides(request) {
+  const theme = fs.readFileSync(request.theme_path, 'utf8');
+  if (engine === null || theme !== engineTheme) {
+    engine = new Marp({ html: true, inlineSVG: true, script: false });
+    engine.themeSet.add(theme);
+    engineTheme = theme;
+  }
+  const markdown = fs.readFileSync(request.markdown_path, 'utf8');
+  const { html, css, comments } = engine.render(markdown, { htmlAsArray: true });
+  fs.writeFileSync(request.output_path, JSON.stringify({ slides: html, css, notes: comments }));
+}
 
 const reply = (obj) => fs.writeSync(replyFd, JSON.stringify(obj) + '\n');
 let queue = Promise.resolve();
@@ -17,7 +35,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     const started = performance.now();
     let code;
     try {
-      code = await marpCli(request.argv, {});
+      if (request.slides) {
+        renderSlides(request.slides);
+        code = 0;
+      } else code = await marpCli(request.argv, {});
     } catch (err) {
       console.error(String(err && err.stack || err));
       code = 1;

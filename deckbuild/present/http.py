@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from html import escape as html_escape
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +34,11 @@ def allowed_origins(port: int) -> set[str]:
     return {f"http://{host}" for host in allowed_hosts(port)}
 
 
-def inject(html: str, token: str, deck: str) -> str:
-    """The served page = marp-cli's HTML + the present-mode client (token in a meta tag)."""
+def inject(html: str, token: str, deck: str, version: int) -> str:
+    """The served page = marp-cli's HTML + the present-mode client (token and version in meta tags)."""
     tags = (
         f'<meta name="present-token" content="{token}"><meta name="present-deck" content="{deck}">'
+        f'<meta name="present-version" content="{version}">'
         '<link rel="stylesheet" href="/__present/client.css">'
         '<script src="/__present/client.js" defer></script>'
     )
@@ -63,7 +65,6 @@ def make_app(session: PresentSession) -> web.Application:
 
     app = web.Application(middlewares=[same_host_only])
     app.router.add_get("/", lambda r: _deck_page(session))
-    app.router.add_get("/__present/deck", lambda r: _deck_raw(session))
     app.router.add_get("/__present/svg/{key}.svg", lambda r: _svg(session, r.match_info["key"]))
     app.router.add_get("/__present/client.js", lambda r: web.FileResponse(STATIC / "client.js"))
     app.router.add_get("/__present/client.css", lambda r: web.FileResponse(STATIC / "client.css"))
@@ -77,17 +78,11 @@ def make_app(session: PresentSession) -> web.Application:
 
 async def _deck_page(session: PresentSession) -> web.Response:
     built = session.deck.state.built
-    if built is None:
-        error = session.deck.state.error or "the deck is being built"
-        return web.Response(status=503, text=f"The deck could not be built yet:\n{error}\n", content_type="text/plain")
-    return web.Response(text=inject(built.html, session.token, session.deck_name), content_type="text/html")
-
-
-async def _deck_raw(session: PresentSession) -> web.Response:
-    built = session.deck.state.built
-    if built is None:
-        return web.Response(status=503, text="not built")
-    return web.Response(text=built.html, content_type="text/html", headers={"X-Deck-Version": str(built.version)})
+    if built is None:  # nothing good yet: a page that shows the error and reloads once the deck builds
+        error = html_escape(session.deck.state.error or "the deck is being built")
+        page = f"<!DOCTYPE html><html><head><title>{session.deck_name}</title></head><body><pre>{error}</pre></body></html>"
+        return web.Response(status=503, text=inject(page, session.token, session.deck_name, 0), content_type="text/html")
+    return web.Response(text=inject(built.html, session.token, session.deck_name, built.version), content_type="text/html")
 
 
 async def _svg(session: PresentSession, key: str) -> web.Response:

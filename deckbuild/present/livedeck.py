@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import json
 import re
 import threading
 import time
@@ -21,6 +23,7 @@ from typing import Any, Callable
 from deckbuild import demos, diagrams, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError
+from deckbuild.fsutil import atomic_write_text
 from deckbuild.present.marp_warm import WarmMarp
 
 DATA_URI_RE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
@@ -29,10 +32,31 @@ SVG_URL = "/__present/svg/{}.svg"
 
 @dataclass
 class BuiltDeck:
+    """The full page a browser loads: marp-cli's bespoke HTML (diagrams by URL)."""
+
     version: int
-    html: str  # marp-cli's bespoke HTML, diagrams by URL
+    html: str
+    seconds: float
+
+
+@dataclass
+class HotUpdate:
+    """What a save changed, for the open pages to patch in place: only the slides and notes that
+    differ from the previous version (`base`). `reload` when that cannot be patched (slides added
+    or removed, the theme's CSS changed)."""
+
+    version: int
+    base: int
+    count: int
+    slides: dict[int, str]
+    notes: dict[int, str]
+    reload: bool
     seconds: float
     stages: dict[str, float]
+
+    def message(self) -> dict:
+        return {"version": self.version, "base": self.base, "count": self.count, "slides": self.slides, "notes": self.notes,
+                "reload": self.reload, "ms": round(self.seconds * 1000)}
 
 
 @dataclass
@@ -40,52 +64,159 @@ class DeckState:
     """What the pages are shown: the last good build, and the error of the last attempt if it failed."""
 
     built: BuiltDeck | None = None
+    hot: HotUpdate | None = None
     error: str | None = None
     svgs: dict[str, bytes] = field(default_factory=dict)  # sha -> SVG, served under /__present/svg/
 
 
 class LiveDeck:
-    """Owner of one deck's in-memory build. `rebuild()` is called by one loop at a time."""
+    """Owner of one deck's in-memory build.
 
-    def __init__(self, cfg: Config, deck_name: str, *, marp: WarmMarp, renderer: Any = None,
+    A save is two steps: `rebuild()` renders the Markdown and, with marp-core alone, the slides that
+    changed (what the open pages patch, in tens of milliseconds); `rebuild_page()` then has marp-cli
+    write the full page that a newly opened (or reloaded) browser gets. Each is called by one loop
+    at a time; the page may lag a save by a conversion, never show a half-written one."""
+
+    def __init__(self, cfg: Config, deck_name: str, *, marp: WarmMarp, page_marp: WarmMarp | None = None, renderer: Any = None,
                  context: Callable[[], dict[str, Any]] | None = None):
         self.cfg = cfg
         self.deck_name = deck_name
         self._marp = marp
+        self._page_marp = page_marp or marp
         self._renderer = renderer  # a warm Mermaid renderer, when the diagrams stage offers one
-        self._context = context or (lambda: {"demos": {n: c for n in demos.demo_names(cfg) if (c := demos.load_capture(cfg, n))}})
+        self._context = context or self._captures
+        self._parsed: dict[str, tuple[str, Any]] = {}  # capture file -> (sha256 of its bytes, parsed)
         self.state = DeckState()
         self._version = 0
+        self._slides: list[str] = []
+        self._notes: list[str] = []
+        self._css: str | None = None
+        self._pending_page: tuple[int, str, Path] | None = None  # the newest Markdown the page has not caught up with
+        self._needs_baseline = False
         self._lock = threading.Lock()
+        self._page_lock = threading.Lock()
         self._work = cfg.build_dir / ".present" / deck_name
         self._work.mkdir(parents=True, exist_ok=True)
+
+    def _captures(self) -> dict[str, Any]:
+        """The demos' captures, parsed again only when a file's content changed (they are only read here:
+        present mode never runs a demo to render a slide)."""
+        found = {}
+        for name in demos.demo_names(self.cfg):
+            path = demos.capture_path(self.cfg, name)
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            cached = self._parsed.get(name)
+            if cached is None or cached[0] != digest:
+                try:
+                    cached = (digest, json.loads(data))
+                except json.JSONDecodeError as err:
+                    raise BuildError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
+                self._parsed[name] = cached
+            found[name] = cached[1]
+        return {"demos": found}
 
     def set_renderer(self, renderer: Any) -> None:
         with self._lock:
             self._renderer = renderer
 
-    def rebuild(self) -> BuiltDeck | None:
-        """Build the deck; on a mistake keep the last good one and record `file:line: message`."""
+    def first_build(self) -> BuiltDeck | None:
+        """The page to serve at start. A second start of an unchanged deck takes it from the cache (by a
+        hash of the Markdown, the theme and marp-cli's version), so the first slide shows at once; the
+        slides the next save is compared with are rendered behind it (`baseline`)."""
+        with self._lock:
+            try:
+                markdown, theme_path = self._markdown({})
+            except BuildError as err:
+                self.state.error = err.message
+                return None
+            cached = self._work / f"page-{self._page_key(markdown, theme_path)}.html"
+            self._version = 1
+            self._pending_page = (1, markdown, theme_path)
+            self._needs_baseline = True
+            if cached.is_file():
+                self.state.built = BuiltDeck(1, cached.read_text(), 0.0)
+                return self.state.built
+        return self.rebuild_page()
+
+    def baseline(self) -> None:
+        """marp-core's slides of the served version: what the first save is compared with."""
+        with self._lock:
+            if not self._needs_baseline or self._pending_page is None:
+                return
+            version, markdown, theme_path = self._pending_page
+            md_path = self._work / "hot.md"
+            md_path.write_text(markdown)
+            try:
+                rendered = self._marp.slides(md_path, self._work / "slides.json", theme_path)
+            except BuildError:
+                return  # the first save then patches every slide: slower, still right
+            self._slides, self._css = rendered["slides"], rendered["css"]
+            self._notes = [_notes_html(comments) for comments in rendered["notes"]]
+            self._needs_baseline = False
+
+    def _page_key(self, markdown: str, theme_path: Path) -> str:
+        from deckbuild.export import MARP_OPTIONS
+        from deckbuild.fsutil import sha256_json
+        from deckbuild.tools import MARP, package_version
+
+        return sha256_json({"markdown": markdown, "theme": theme_path.read_text(), "marp": package_version(self.cfg, MARP),
+                            "options": MARP_OPTIONS["html"]})[:32]
+
+    def rebuild(self) -> HotUpdate | None:
+        """Render the deck and the changed slides; on a mistake keep the last good deck and record
+        `file:line: message` (state.error)."""
         with self._lock:
             stages: dict[str, float] = {}
             started = time.perf_counter()
             try:
                 markdown, theme_path = self._markdown(stages)
                 mark = time.perf_counter()
-                md_path = self._work / "deck.md"
-                out_path = self._work / "deck.html"
+                md_path = self._work / "hot.md"
                 md_path.write_text(markdown)
-                out_path.unlink(missing_ok=True)
-                self._marp.convert(md_path, out_path, theme_path)
-                html = out_path.read_text()
-                stages["marp"] = time.perf_counter() - mark
+                rendered = self._marp.slides(md_path, self._work / "slides.json", theme_path)
+                stages["marp-core"] = time.perf_counter() - mark
             except BuildError as err:
                 self.state.error = err.message
                 return None
-            self._version += 1
-            built = BuiltDeck(self._version, html, time.perf_counter() - started, stages)
-            self.state.built = built
+            notes = [_notes_html(comments) for comments in rendered["notes"]]
+            update = HotUpdate(
+                version=self._version + 1, base=self._version, count=len(rendered["slides"]),
+                slides={i: html for i, html in enumerate(rendered["slides"]) if i >= len(self._slides) or self._slides[i] != html},
+                notes={i: html for i, html in enumerate(notes) if i >= len(self._notes) or self._notes[i] != html},
+                reload=len(rendered["slides"]) != len(self._slides) or rendered["css"] != self._css,
+                seconds=time.perf_counter() - started, stages=stages,
+            )
+            self._version = update.version
+            self._slides, self._notes, self._css = rendered["slides"], notes, rendered["css"]
+            self._pending_page = (update.version, markdown, theme_path)
+            self.state.hot = update
             self.state.error = None
+            return update
+
+    def rebuild_page(self) -> BuiltDeck | None:
+        """marp-cli's full page for the newest rendered Markdown (skipped when already current)."""
+        with self._page_lock:
+            pending = self._pending_page
+            if pending is None or (self.state.built and self.state.built.version >= pending[0]):
+                return None
+            version, markdown, theme_path = pending
+            started = time.perf_counter()
+            md_path = self._work / "page.md"
+            out_path = self._work / "page.html"
+            md_path.write_text(markdown)
+            try:
+                self._page_marp.convert(md_path, out_path, theme_path)
+            except BuildError as err:
+                self.state.error = err.message
+                return None
+            built = BuiltDeck(version, out_path.read_text(), time.perf_counter() - started)
+            self.state.built = built
+            for old in self._work.glob("page-*.html"):  # the cache keeps the newest page only
+                old.unlink(missing_ok=True)
+            atomic_write_text(self._work / f"page-{self._page_key(markdown, theme_path)}.html", built.html)
             return built
 
     def _markdown(self, stages: dict[str, float]) -> tuple[str, Path]:
@@ -114,3 +245,8 @@ class LiveDeck:
             return f'src="{SVG_URL.format(key)}"'
 
         return DATA_URI_RE.sub(by_url, text)
+
+
+def _notes_html(comments: list[str]) -> str:
+    """A slide's speaker notes as marp-cli's bespoke template writes them: one paragraph per comment."""
+    return "".join(f"<p>{html.escape(comment)}</p>" for comment in comments if comment.strip())

@@ -50,7 +50,9 @@ class PresentSession:
 
         self.live = LiveDemos(self)
         self.deck: LiveDeck  # set in run()
-        self._marp: WarmMarp | None = None
+        self._marp: WarmMarp | None = None  # the hot path: changed slides by marp-core
+        self._page_marp: WarmMarp | None = None  # the full page by marp-cli, behind it
+        self._page_task: asyncio.Task | None = None
         self._renderer: Any = None
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
@@ -74,7 +76,8 @@ class PresentSession:
             "error": self.deck.state.error,
             "temporal": self.temporal.state.as_dict(),
             "workers": {name: self.workers.status(name) for name in self._demo_names()},
-            "pids": {"marp": self._marp.pid if self._marp else None, "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid},
+            "pids": {"marp": self._marp.pid if self._marp else None, "page_marp": self._page_marp.pid if self._page_marp else None, "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
+                     "diagrams": list(self._renderer.pids) if self._renderer is not None else []},
             "pages": self.hub.page_count,
             "renderer": self._renderer is not None,
         }
@@ -108,14 +111,17 @@ class PresentSession:
 
     async def _serve_deck(self) -> None:
         loop = asyncio.get_running_loop()
-        self._marp = await loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp.log"))
-        self.deck = LiveDeck(self.cfg, self.deck_name, marp=self._marp, renderer=None)
-        built = await loop.run_in_executor(None, self.deck.rebuild)
+        self._marp, self._page_marp = await asyncio.gather(
+            loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-slides.log")),
+            loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-page.log")),
+        )
+        self.deck = LiveDeck(self.cfg, self.deck_name, marp=self._marp, page_marp=self._page_marp, renderer=None)
+        built = await loop.run_in_executor(None, self.deck.first_build)
         if built is None:
             self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
         else:
-            self._publish_deck()
+            self.hub.publish("build", {"error": None}, topic="build")
         from deckbuild.present.http import make_app
 
         self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3)
@@ -146,20 +152,33 @@ class PresentSession:
         await loop.run_in_executor(None, self.temporal.stop)
         if self._renderer is not None:
             await loop.run_in_executor(None, self._renderer.close)
-        if self._marp:
-            await loop.run_in_executor(None, self._marp.close)
+        for marp in (self._marp, self._page_marp):
+            if marp:
+                await loop.run_in_executor(None, marp.close)
 
     # --- the deck -------------------------------------------------------------------------------------
-    def _publish_deck(self) -> None:
-        built = self.deck.state.built
+    def _publish_deck(self, update) -> None:
         self.hub.publish("build", {"error": None}, topic="build")
-        if built:
-            self.hub.publish("deck", {"version": built.version, "ms": round(built.seconds * 1000)}, topic="deck")
+        self.hub.publish("deck", update.message(), topic="deck")
+
+    def _catch_up_page(self) -> None:
+        """marp-cli's full page follows the hot update in the background (one at a time, newest wins)."""
+        if self._page_task is not None and not self._page_task.done():
+            return  # the running one takes the newest Markdown when it finishes
+
+        async def catch_up() -> None:
+            loop = asyncio.get_running_loop()
+            while await loop.run_in_executor(None, self.deck.rebuild_page) is not None:
+                pass
+
+        self._page_task = asyncio.create_task(catch_up())
+        self._tasks.append(self._page_task)
 
     async def _rebuild_loop(self) -> None:
         """One loop: the watcher only records paths; this waits for a quiet moment and rebuilds once."""
         assert self._watcher is not None
         loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.deck.baseline)
         while True:
             paths = await self._watcher.next_batch()
             changed_demos = {name for p in paths if (name := self._demo_of(p))}
@@ -167,13 +186,16 @@ class PresentSession:
                 self._tasks.append(asyncio.create_task(self._recapture(name)))
             if any(self._affects_deck(p) for p in paths):
                 started = time.perf_counter()
-                built = await loop.run_in_executor(None, self.deck.rebuild)
-                if built is None:
+                update = await loop.run_in_executor(None, self.deck.rebuild)
+                if update is None:
                     self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
                     self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
                 else:
-                    self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms")
-                    self._publish_deck()
+                    self._publish_deck(update)
+                    stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
+                    self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
+                              f"{len(update.slides)} slide(s) changed{', pages reload' if update.reload else ''})")
+                    self._catch_up_page()
 
     def _affects_deck(self, path: Path) -> bool:
         if path.is_relative_to(self.cfg.demos_dir):
@@ -233,9 +255,10 @@ class PresentSession:
         try:
             theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
             config = diagrams.mermaid_config(theme_css)
-            self._renderer = await loop.run_in_executor(None, lambda: factory(self.cfg, config))
-            await loop.run_in_executor(None, self._renderer.__enter__)
-            self.deck.set_renderer(self._renderer)
+            renderer = factory(self.cfg, config)
+            await loop.run_in_executor(None, renderer.start)  # Node + one Chromium with Mermaid loaded
+            self._renderer = renderer
+            self.deck.set_renderer(renderer)
         except (BuildError, OSError) as err:
             self._out(f"present: diagrams will use a fresh mermaid-cli per change ({getattr(err, 'message', err)})")
 

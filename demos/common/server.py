@@ -14,9 +14,10 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator
 
-from temporalio.client import Client
+if TYPE_CHECKING:  # the SDK is imported where a client is made: finding the CLI must stay cheap
+    from temporalio.client import Client
 
 
 class DemoError(Exception):
@@ -105,6 +106,8 @@ async def dev_server(
 
 
 async def _connect_when_ready(proc: subprocess.Popen, address: str, namespace: str, log, timeout: float) -> Client:
+    from temporalio.client import Client
+
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:

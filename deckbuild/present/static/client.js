@@ -4,56 +4,45 @@
   'use strict';
   const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || '';
   const token = meta('present-token');
-  const state = { version: 0, raw: null, temporal: null, demos: {}, build: null };
+  const state = { version: 0, temporal: null, demos: {}, build: null };
   window.__present = state; // tests and the benchmark read this
 
   // ---- the deck: patch the slides that changed, on the slide the viewer is on ----------------------
+  // The server sends only what changed since `base` (marp-core's HTML of those slides, their notes).
+  // A page on another version, or a change that cannot be patched (slides added or removed, the
+  // theme's CSS), reloads instead; bespoke keeps the slide in the URL's hash.
   const slideSvgs = (root) => Array.from(root.querySelectorAll('svg[data-marpit-svg]'));
   const notes = (root) => Array.from(root.querySelectorAll('.bespoke-marp-note'));
-  const styles = (root) => Array.from(root.querySelectorAll('style'));
 
-  const parse = (html) => new DOMParser().parseFromString(html, 'text/html');
-  const rawOf = (doc) => ({
-    slides: slideSvgs(doc).map((s) => s.outerHTML),
-    notes: notes(doc).map((n) => n.innerHTML),
-    styles: styles(doc).map((s) => s.textContent),
-    doc,
-  });
-
-  async function fetchDeck() {
-    const response = await fetch('/__present/deck', { cache: 'no-store' });
-    if (!response.ok) return null;
-    return { version: Number(response.headers.get('X-Deck-Version')), raw: rawOf(parse(await response.text())) };
+  function reloadFor(version) {
+    if (sessionStorage.getItem('presentReloadFor') === String(version)) return; // already tried: wait for the next save
+    sessionStorage.setItem('presentReloadFor', String(version));
+    setTimeout(() => location.reload(), 150); // the full page trails a save by one marp-cli run
   }
 
-  function patch(next) {
-    const old = state.raw;
+  function patch(update) {
     const current = slideSvgs(document);
-    if (!old || next.slides.length !== old.slides.length || current.length !== old.slides.length) {
-      location.reload(); // slides added or removed: bespoke must index them again (the hash keeps the slide)
-      return;
+    for (const [index, html] of Object.entries(update.slides)) {
+      const parsed = document.createElement('template');
+      parsed.innerHTML = html;
+      const fresh = parsed.content.firstElementChild;
+      const target = current[Number(index)];
+      for (const attr of Array.from(fresh.attributes)) if (attr.name !== 'class') target.setAttribute(attr.name, attr.value);
+      target.replaceChildren(...Array.from(fresh.childNodes));
     }
-    const fresh = slideSvgs(next.doc);
-    next.slides.forEach((html, i) => {
-      if (html === old.slides[i]) return;
-      const target = current[i];
-      for (const attr of Array.from(fresh[i].attributes)) if (attr.name !== 'class') target.setAttribute(attr.name, attr.value);
-      target.replaceChildren(...Array.from(fresh[i].childNodes).map((n) => document.importNode(n, true)));
-    });
     const noteEls = notes(document);
-    next.notes.forEach((html, i) => { if (html !== old.notes[i] && noteEls[i]) noteEls[i].innerHTML = html; });
-    const styleEls = styles(document).filter((s) => !s.dataset.present);
-    next.styles.forEach((css, i) => { if (css !== old.styles[i] && styleEls[i]) styleEls[i].textContent = css; });
-    state.raw = next;
+    for (const [index, html] of Object.entries(update.notes)) if (noteEls[Number(index)]) noteEls[Number(index)].innerHTML = html;
     decorateAll();
   }
 
-  async function onDeck(data) {
-    if (data.version <= state.version) return;
-    const fetched = await fetchDeck();
-    if (!fetched || fetched.version <= state.version) return;
-    patch(fetched.raw);
-    state.version = fetched.version;
+  function onDeck(update) {
+    if (update.version <= state.version) return;
+    if (update.reload || update.base !== state.version || update.count !== slideSvgs(document).length) {
+      reloadFor(update.version);
+      return;
+    }
+    patch(update);
+    state.version = update.version;
     state.patchedAt = performance.now();
     document.documentElement.dataset.deckVersion = String(state.version);
   }
@@ -278,9 +267,8 @@
     };
   }
 
-  async function init() {
-    const first = await fetchDeck();
-    if (first) { state.raw = first.raw; state.version = first.version; }
+  function init() {
+    state.version = Number(meta('present-version')) || 0;
     document.documentElement.dataset.deckVersion = String(state.version);
     decorateAll();
     connect();
