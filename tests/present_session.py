@@ -121,8 +121,17 @@ class PresentProcess:
                 raise AssertionError(f"present did not stop within {timeout_s} s:\n{self.output()[-2000:]}")
         return self.proc.returncode
 
-    def leftovers(self) -> list[int]:
-        return sorted(pid for pid in self.seen_pids if alive(pid))
+    def leftovers(self) -> list[str]:
+        """Processes of the session's tree still alive, with their command lines."""
+        left = []
+        for pid in sorted(self.seen_pids):
+            if alive(pid):
+                try:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:120]
+                except OSError:
+                    continue
+                left.append(f"{pid} {cmd}")
+        return left
 
 
 LIVE_DEMOS = tuple(sorted(p.parent.name for p in (REPO / "demos").glob("*/live.py")))

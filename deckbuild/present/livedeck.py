@@ -77,7 +77,7 @@ class LiveDeck:
     write the full page that a newly opened (or reloaded) browser gets. Each is called by one loop
     at a time; the page may lag a save by a conversion, never show a half-written one."""
 
-    def __init__(self, cfg: Config, deck_name: str, *, marp: WarmMarp, page_marp: WarmMarp | None = None, renderer: Any = None,
+    def __init__(self, cfg: Config, deck_name: str, *, marp: WarmMarp | None = None, page_marp: WarmMarp | None = None, renderer: Any = None,
                  context: Callable[[], dict[str, Any]] | None = None):
         self.cfg = cfg
         self.deck_name = deck_name
@@ -122,7 +122,10 @@ class LiveDeck:
         with self._lock:
             self._renderer = renderer
 
-    def first_build(self) -> BuiltDeck | None:
+    def set_marp(self, marp: WarmMarp, page_marp: WarmMarp) -> None:
+        self._marp, self._page_marp = marp, page_marp
+
+    def first_build(self, *, cached_only: bool = False) -> BuiltDeck | None:
         """The page to serve at start. A second start of an unchanged deck takes it from the cache (by a
         hash of the Markdown, the theme and marp-cli's version), so the first slide shows at once; the
         slides the next save is compared with are rendered behind it (`baseline`)."""
@@ -139,6 +142,8 @@ class LiveDeck:
             if cached.is_file():
                 self.state.built = BuiltDeck(1, cached.read_text(), 0.0)
                 return self.state.built
+            if cached_only:
+                return None
         return self.rebuild_page()
 
     def baseline(self) -> None:

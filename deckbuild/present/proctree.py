@@ -100,3 +100,19 @@ def kill_tree(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+
+
+def tree_of(pids: list[int]) -> list[int]:
+    """The processes and all their descendants, now (before stopping them reparents the tail)."""
+    return [q for p in pids for q in (p, *descendants(p))]
+
+
+def reap(pids: list[int], grace_s: float = 3.0) -> None:
+    """Whatever of `pids` outlived its owner's own shutdown (a browser's crash handler, which runs in a
+    session of its own): SIGTERM, a moment, then SIGKILL."""
+    left = [p for p in pids if alive(p)]
+    _signal_all(left, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while any(alive(p) for p in left) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _signal_all([p for p in left if alive(p)], signal.SIGKILL)

@@ -21,7 +21,7 @@ from aiohttp import web
 from deckbuild import demos, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
-from deckbuild.present import preflight
+from deckbuild.present import preflight, proctree
 from deckbuild.present.hub import Hub
 from deckbuild.present.livedeck import LiveDeck
 from deckbuild.present.marp_warm import WarmMarp
@@ -54,6 +54,7 @@ class PresentSession:
         self._page_marp: WarmMarp | None = None  # the full page by marp-cli, behind it
         self._page_task: asyncio.Task | None = None
         self._renderer: Any = None
+        self._renderer_start: asyncio.Future | None = None
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
         self._worker_lock = asyncio.Lock()
@@ -79,7 +80,7 @@ class PresentSession:
             "pids": {"marp": self._marp.pid if self._marp else None, "page_marp": self._page_marp.pid if self._page_marp else None, "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
                      "diagrams": list(self._renderer.pids) if self._renderer is not None else []},
             "pages": self.hub.page_count,
-            "renderer": self._renderer is not None,
+            "renderer": self._renderer is not None and bool(self._renderer_start and self._renderer_start.done()),
         }
 
     def _demo_names(self) -> list[str]:
@@ -99,8 +100,7 @@ class PresentSession:
         try:
             await self._serve_deck()
             if self._with_temporal:
-                self._tasks.append(asyncio.create_task(self.temporal.run()))
-                self._tasks.append(asyncio.create_task(self._keep_workers()))
+                self._tasks.append(asyncio.create_task(self._start_temporal_behind_the_first_slide()))
             self._tasks.append(asyncio.create_task(self._rebuild_loop()))
             self._tasks.append(asyncio.create_task(self._warm_diagram_renderer()))
             await self._stop.wait()
@@ -111,12 +111,18 @@ class PresentSession:
 
     async def _serve_deck(self) -> None:
         loop = asyncio.get_running_loop()
-        self._marp, self._page_marp = await asyncio.gather(
+        # The two warm marp processes start while the deck renders; a second start of an unchanged
+        # deck serves its cached page without waiting for them.
+        marps = asyncio.gather(
             loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-slides.log")),
             loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-page.log")),
         )
-        self.deck = LiveDeck(self.cfg, self.deck_name, marp=self._marp, page_marp=self._page_marp, renderer=None)
-        built = await loop.run_in_executor(None, self.deck.first_build)
+        self.deck = LiveDeck(self.cfg, self.deck_name, renderer=None)
+        built = await loop.run_in_executor(None, lambda: self.deck.first_build(cached_only=True))
+        if built is None:
+            self._marp, self._page_marp = await marps
+            self.deck.set_marp(self._marp, self._page_marp)
+            built = await loop.run_in_executor(None, self.deck.first_build)
         if built is None:
             self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
@@ -133,6 +139,18 @@ class PresentSession:
         self._out(f"present: presenter view  {self.presenter_url}")
         self._out("present: Web UI          (comes up with Temporal; printed below)" if self._with_temporal else "present: Temporal        off")
         self._out("present: Ctrl-C stops everything")
+        if self._marp is None:
+            self._marp, self._page_marp = await marps
+            self.deck.set_marp(self._marp, self._page_marp)
+
+    async def _start_temporal_behind_the_first_slide(self, wait_s: float = 2.0) -> None:
+        """The dev server and a dozen worker processes compete for the CPU with the browser showing
+        the first slide: let a page connect (or a moment pass) first."""
+        deadline = time.monotonic() + wait_s
+        while self.hub.page_count == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        self._tasks.append(asyncio.create_task(self.temporal.run()))
+        self._tasks.append(asyncio.create_task(self._keep_workers()))
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -151,7 +169,11 @@ class PresentSession:
         await loop.run_in_executor(None, self.workers.stop_all)
         await loop.run_in_executor(None, self.temporal.stop)
         if self._renderer is not None:
+            if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
+                await asyncio.gather(self._renderer_start, return_exceptions=True)
+            tree = proctree.tree_of(list(self._renderer.pids))
             await loop.run_in_executor(None, self._renderer.close)
+            await loop.run_in_executor(None, proctree.reap, tree)
         for marp in (self._marp, self._page_marp):
             if marp:
                 await loop.run_in_executor(None, marp.close)
@@ -256,8 +278,9 @@ class PresentSession:
             theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
             config = diagrams.mermaid_config(theme_css)
             renderer = factory(self.cfg, config)
-            await loop.run_in_executor(None, renderer.start)  # Node + one Chromium with Mermaid loaded
-            self._renderer = renderer
+            self._renderer = renderer  # owned from now on: shutdown closes it even while it starts
+            self._renderer_start = loop.run_in_executor(None, renderer.start)  # Node + one Chromium with Mermaid loaded
+            await self._renderer_start
             self.deck.set_renderer(renderer)
         except (BuildError, OSError) as err:
             self._out(f"present: diagrams will use a fresh mermaid-cli per change ({getattr(err, 'message', err)})")
