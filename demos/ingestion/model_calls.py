@@ -40,10 +40,12 @@ class ModelCallShape:
         return f"simulated {self.latency_ms} ms latency per model call, {self.slots} slots per ML worker"
 
 
-# What the demo, its workers and its measurement use unless told otherwise. 300 ms is a modest
+# What the demo, its workers and its measurement use unless told otherwise. 400 ms is a modest
 # round trip for a hosted embedding or short summary request (an LLM often takes seconds); 1 slot
 # per worker is the tightest cap, one GPU slot or a concurrency limit of one. With these, the model
-# calls, not the orchestration, are what an ML worker spends its time waiting on.
-DEFAULT_SHAPE = ModelCallShape(latency_ms=300, slots=1)
+# calls, not the orchestration, are what an ML worker spends its time waiting on. Shorter calls
+# would make the demo quicker but let the fixed cost of a run (about a second on a busy 2-core
+# machine: starting the children, the storage steps, server round trips) blur the scaling.
+DEFAULT_SHAPE = ModelCallShape(latency_ms=400, slots=1)
 # Local computation only (unit tests that check results, not timing).
 NO_LATENCY = ModelCallShape(latency_ms=0, slots=4)

@@ -48,20 +48,22 @@ RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interv
 
 # Every step takes well under a second (a model call's simulated latency included). A task the
 # server handed to a worker that never got it (it happens on an overloaded machine) is retried only
-# when this expires, so it is short: a lost task costs seconds, not a minute.
-START_TO_CLOSE = timedelta(seconds=15)
+# when start-to-close expires, so it is short: a lost task costs seconds, not a minute. Retrying a
+# slow but live attempt is harmless: every activity is idempotent.
+DOCS_TIMEOUT = timedelta(seconds=10)
+ML_TIMEOUT = timedelta(seconds=5)  # a model call waits its simulated latency, then computes for ms
 
 
-def _on(task_queue: str) -> dict[str, Any]:
+def _on(task_queue: str, timeout: timedelta = DOCS_TIMEOUT) -> dict[str, Any]:
     """Activity options for one task queue."""
-    return {"task_queue": task_queue, "start_to_close_timeout": START_TO_CLOSE, "retry_policy": RETRY}
+    return {"task_queue": task_queue, "start_to_close_timeout": timeout, "retry_policy": RETRY}
 
 
 @workflow.defn
 class IngestDocumentWorkflow:
     @workflow.run
     async def run(self, job: DocumentJob) -> DocumentReport:
-        docs, ml = _on(job.queues.docs), _on(job.queues.ml)
+        docs, ml = _on(job.queues.docs), _on(job.queues.ml, ML_TIMEOUT)
 
         stored = await workflow.execute_activity(
             activities.store_file, StoreFileInput(job.corpus_dir, job.source_path, job.store), **docs
@@ -156,7 +158,7 @@ class SearchCorpusWorkflow:
 
     @workflow.run
     async def run(self, job: SearchJob) -> SearchAnswer:
-        query = await workflow.execute_activity_method(ModelCalls.embed_query, job.query, **_on(job.queues.ml))
+        query = await workflow.execute_activity_method(ModelCalls.embed_query, job.query, **_on(job.queues.ml, ML_TIMEOUT))
         hits = await workflow.execute_activity(
             activities.search_store, SearchStoreInput(job.store, query, job.top_k), **_on(job.queues.docs)
         )
