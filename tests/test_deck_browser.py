@@ -37,6 +37,7 @@ SLIDE_TITLES = [
     "Closing",
 ]
 ARCHITECTURE = SLIDE_TITLES.index("Architecture Sketch") + 1
+PERFORMANCE = SLIDE_TITLES.index("Performance in My System") + 1  # the measured scaling chart
 DEMO_SLIDES = [n for n, title in enumerate(SLIDE_TITLES, 1) if title.startswith("Demo:")]
 
 
@@ -87,13 +88,13 @@ def test_overflow_check_catches_an_overfull_slide(browser: Browser, tmp_path: Pa
 
 
 def test_each_diagram_is_an_svg_image_that_loads_inside_its_slide(page: Page):
-    for number in [ARCHITECTURE, *DEMO_SLIDES]:
+    for number in [ARCHITECTURE, PERFORMANCE, *DEMO_SLIDES]:
         goto_slide(page, number)
         images = active_section(page).locator('.diagram img[src^="data:image/svg+xml;base64,"]')
         assert images.count() == 1, number
         natural = images.first.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
         assert natural[0] and natural[1] > 300 and natural[2] > 100, (number, natural)  # decoded, a real picture
-    assert page.locator('.diagram img').count() == 1 + len(DEMO_SLIDES)
+    assert page.locator('.diagram img').count() == 2 + len(DEMO_SLIDES)
     # No diagram is left as a code block, and the deck loads nothing from the network.
     assert page.locator("code.language-mermaid, pre.mermaid").count() == 0
     assert page.locator("script[src], link[rel=stylesheet][href^=http]").count() == 0

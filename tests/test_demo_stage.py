@@ -46,9 +46,9 @@ def test_only_stale_demos_run_and_their_captures_are_written(demos_copy: Path, m
     assert written["result"] == "fresh run" and written["cache_key"] == demos.capture_key(cfg, "retries")
     assert demos.capture_all(cfg).ran == ()  # now everything is current
     assert calls == [["retries"]]
-    # A demo's declared input changed (a slide of the ingestion corpus): only that demo is stale.
-    slide = demos_copy.parent / "slides/talk/02-core-problem.md"
-    slide.write_text(slide.read_text() + "\n<!-- edited -->\n")
+    # A demo's declared input changed (a document of the ingestion corpus): only that demo is stale.
+    document = demos_copy / "ingestion/corpus/01-durable-execution.md"
+    document.write_text(document.read_text() + "\nEdited.\n")
     monkeypatch.setattr(demos, "_run_demos", fake_runner({"ingestion": {"demo": "ingestion"}}, calls))
     assert demos.capture_all(cfg).ran == ("ingestion",)
 

@@ -2,8 +2,8 @@
 
 Two kinds, for two task queues (and so two kinds of worker):
 - DOCS_ACTIVITIES: file storage, chunking, graph and metadata writes, search: I/O against the stores.
-- ML_ACTIVITIES: embedding and summarisation: CPU work (or, in production, calls to model APIs)
-  that needs no database access and scales by adding processes.
+- ModelCalls: embedding and summarisation, shaped like calls to a remote model API (a simulated
+  latency per call, a few calls at a time per worker): no database access, scales by adding processes.
 
 All are plain `def` functions: the worker runs them in a thread pool, so CPU work never blocks the
 worker's event loop. Every write is idempotent (see stores/sql.py) because any attempt may be retried.
@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 
 from demos.ingestion import embedder, summarizer
 from demos.ingestion.chunking import chunk_markdown
+from demos.ingestion.model_calls import ModelCallShape
 from demos.ingestion.models import (
     Chunk,
     ChunkedDocument,
@@ -183,26 +184,39 @@ def search_store(job: SearchStoreInput) -> list[SearchHit]:
 # --- ML work (the -ml task queue) -------------------------------------------------------------------
 
 
-@activity.defn
-def embed_chunks(job: EmbedInput) -> EmbeddedBatch:
-    return EmbeddedBatch(
-        embedder=embedder.NAME,
-        vectors=[ChunkVector(chunk_id=c.chunk_id, vector=embedder.embed(c.text)) for c in job.chunks],
-    )
+class ModelCalls:
+    """Embedding and summarising, shaped like calls to a remote model (see model_calls.py): each
+    call waits the shape's simulated latency, then computes the real (local) result.
 
+    A class so that the shape is passed to the worker explicitly; the activity names stay the
+    plain function names the histories record."""
 
-@activity.defn
-def embed_query(query: str) -> QueryVector:
-    return QueryVector(embedder=embedder.NAME, vector=embedder.embed(query))
+    def __init__(self, shape: ModelCallShape) -> None:
+        self.shape = shape
 
+    @activity.defn(name="embed_chunks")
+    def embed_chunks(self, job: EmbedInput) -> EmbeddedBatch:
+        self.shape.wait_for_remote()
+        return EmbeddedBatch(
+            embedder=embedder.NAME,
+            vectors=[ChunkVector(chunk_id=c.chunk_id, vector=embedder.embed(c.text)) for c in job.chunks],
+        )
 
-@activity.defn
-def summarize_document(job: SummarizeInput) -> Summary:
-    return Summary(summarizer=summarizer.NAME, text=summarizer.summarize(job.text))
+    @activity.defn(name="embed_query")
+    def embed_query(self, query: str) -> QueryVector:
+        self.shape.wait_for_remote()
+        return QueryVector(embedder=embedder.NAME, vector=embedder.embed(query))
+
+    @activity.defn(name="summarize_document")
+    def summarize_document(self, job: SummarizeInput) -> Summary:
+        self.shape.wait_for_remote()
+        return Summary(summarizer=summarizer.NAME, text=summarizer.summarize(job.text))
+
+    def activities(self) -> list:
+        return [self.embed_chunks, self.embed_query, self.summarize_document]
 
 
 DOCS_ACTIVITIES = [list_corpus, store_file, chunk_document, store_vectors, write_graph, write_metadata, count_store, search_store]
-ML_ACTIVITIES = [embed_chunks, embed_query, summarize_document]
 
 
 def _chunk_id(doc_id: str, ordinal: int, text: str) -> str:

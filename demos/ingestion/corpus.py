@@ -1,11 +1,17 @@
-"""Which files get ingested by default: the talk's own slide sources."""
+"""Which files get ingested by default: the short documents that ship with the demo (corpus/).
+
+The demo has its own corpus, not the talk's slides, so editing a slide never changes the demo's
+input (and never makes its capture stale). inputs.txt declares the same folder for the cache key.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parents[1]
+CORPUS_DIR = PACKAGE_DIR / "corpus"
 
 
 @dataclass(frozen=True)
@@ -17,9 +23,6 @@ class Corpus:
         return sorted(p for p in self.directory.glob(self.pattern) if p.is_file())
 
 
-def default_corpus(repo_root: Path = REPO_ROOT) -> Corpus:
-    """slides/**/*.md of the repository; the demos' READMEs while there are no slides yet."""
-    slides = Corpus(repo_root / "slides", "**/*.md")
-    if slides.files():
-        return slides
-    return Corpus(repo_root / "demos", "*/README.md")
+def default_corpus() -> Corpus:
+    """demos/ingestion/corpus/*.md: 12 short Markdown documents about document pipelines on Temporal."""
+    return Corpus(CORPUS_DIR, "*.md")

@@ -75,8 +75,8 @@ async def main(
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m demos.ingestion.starter", description=__doc__.splitlines()[0])
     parser.add_argument("--query", default=DEFAULT_QUERY)
-    parser.add_argument("--corpus", type=Path, help="folder to ingest (default: the talk's slides/)")
-    parser.add_argument("--pattern", default="**/*.md", help="glob inside --corpus")
+    parser.add_argument("--corpus", type=Path, help="folder to ingest (default: the demo's own corpus, demos/ingestion/corpus/)")
+    parser.add_argument("--pattern", default="*.md", help="glob inside --corpus (default: %(default)s)")
     parser.add_argument("--task-queue", default=DEFAULT_TASK_QUEUE)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="SQLite file and blobs")
     parser.add_argument("--pg-dsn", help="PostgreSQL instead of SQLite (default: $INGESTION_PG_DSN)")

@@ -2,7 +2,9 @@
 
 Roles are the point of the demo: a `docs` process runs the workflows and the document activities,
 an `ml` process runs only embedding and summarisation, and either kind can be started as many
-times as the load needs (each extra process adds a CPU core's worth of Python).
+times as the load needs. An ML process runs at most `--ml-slots` model calls at once, each with a
+simulated remote latency of `--ml-latency-ms` (see model_calls.py): every extra ML process adds
+that many slots.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from temporalio.worker import Worker
 
 from demos.common.connect import connect_from_env_config
 from demos.common.server import DemoError
-from demos.ingestion.activities import DOCS_ACTIVITIES, ML_ACTIVITIES
+from demos.ingestion.activities import DOCS_ACTIVITIES, ModelCalls
+from demos.ingestion.model_calls import DEFAULT_SHAPE, ModelCallShape
 from demos.ingestion.models import Queues
 from demos.ingestion.workflows import WORKFLOWS
 
@@ -32,14 +35,17 @@ READY = "ingestion worker ready"
 
 # Document activities mostly wait on files and databases, so more of them can overlap.
 DOCS_CONCURRENCY = 8
-# ML activities are CPU-bound Python: threads of one process share the GIL, so a few threads only
-# overlap the worker's own network work; more throughput means more processes.
-ML_CONCURRENCY = 4
 
 
 @asynccontextmanager
-async def running_workers(client: Client, task_queue: str, role: str) -> AsyncIterator[None]:
-    """Workers for one role, polling until the block exits (then shut down gracefully)."""
+async def running_workers(
+    client: Client, task_queue: str, role: str, shape: ModelCallShape = DEFAULT_SHAPE
+) -> AsyncIterator[None]:
+    """Workers for one role, polling until the block exits (then shut down gracefully).
+
+    The ML worker takes at most `shape.slots` activities at a time: the per-worker cap a model
+    provider imposes. Further tasks wait in the task queue for a free slot here or on another
+    ML worker, which is what makes ML capacity grow with the number of ML processes."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
     queues = Queues.for_base(task_queue)
@@ -66,9 +72,9 @@ async def running_workers(client: Client, task_queue: str, role: str) -> AsyncIt
             await start(
                 "ml",
                 task_queue=queues.ml,
-                activities=ML_ACTIVITIES,
-                activity_executor=executor(ML_CONCURRENCY),
-                max_concurrent_activities=ML_CONCURRENCY,
+                activities=ModelCalls(shape).activities(),
+                activity_executor=executor(shape.slots),
+                max_concurrent_activities=shape.slots,
             )
         yield
 
@@ -79,15 +85,20 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--namespace", default=None, help="default: $TEMPORAL_NAMESPACE or 'default'")
     parser.add_argument("--task-queue", default=DEFAULT_TASK_QUEUE, help="base name; activities use <name>-docs and <name>-ml")
     parser.add_argument("--role", choices=ROLES, default="all")
+    parser.add_argument("--ml-latency-ms", type=int, default=DEFAULT_SHAPE.latency_ms, help="simulated remote latency per model call (default: %(default)s)")
+    parser.add_argument("--ml-slots", type=int, default=DEFAULT_SHAPE.slots, help="model calls one ML worker runs at once (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.ml_latency_ms < 0 or args.ml_slots < 1:
+        parser.error("--ml-latency-ms must be >= 0 and --ml-slots >= 1")
+    shape = ModelCallShape(latency_ms=args.ml_latency_ms, slots=args.ml_slots)
 
     client = await connect_from_env_config(address=args.address, namespace=args.namespace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running_workers(client, args.task_queue, args.role):
-        print(f"{READY}: role={args.role} task_queue={args.task_queue} address={args.address}", flush=True)
+    async with running_workers(client, args.task_queue, args.role, shape):
+        print(f"{READY}: role={args.role} task_queue={args.task_queue} address={args.address} ({shape.describe()})", flush=True)
         await stop.wait()
 
 

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         ChunkInput,
         EmbedInput,
         ListCorpusInput,
+        ModelCalls,
         SearchStoreInput,
         StoreFileInput,
         StoreVectorsInput,
@@ -45,16 +46,24 @@ with workflow.unsafe.imports_passed_through():
 RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5))
 
 
-def _on(task_queue: str) -> dict[str, Any]:
+# Every step takes well under a second (a model call's simulated latency included). A task the
+# server handed to a worker that never got it (it happens on an overloaded machine) is retried only
+# when start-to-close expires, so it is short: a lost task costs seconds, not a minute. Retrying a
+# slow but live attempt is harmless: every activity is idempotent.
+DOCS_TIMEOUT = timedelta(seconds=10)
+ML_TIMEOUT = timedelta(seconds=5)  # a model call waits its simulated latency, then computes for ms
+
+
+def _on(task_queue: str, timeout: timedelta = DOCS_TIMEOUT) -> dict[str, Any]:
     """Activity options for one task queue."""
-    return {"task_queue": task_queue, "start_to_close_timeout": timedelta(minutes=1), "retry_policy": RETRY}
+    return {"task_queue": task_queue, "start_to_close_timeout": timeout, "retry_policy": RETRY}
 
 
 @workflow.defn
 class IngestDocumentWorkflow:
     @workflow.run
     async def run(self, job: DocumentJob) -> DocumentReport:
-        docs, ml = _on(job.queues.docs), _on(job.queues.ml)
+        docs, ml = _on(job.queues.docs), _on(job.queues.ml, ML_TIMEOUT)
 
         stored = await workflow.execute_activity(
             activities.store_file, StoreFileInput(job.corpus_dir, job.source_path, job.store), **docs
@@ -67,15 +76,15 @@ class IngestDocumentWorkflow:
         batches = [chunks[i : i + size] for i in range(0, len(chunks), size)]
 
         async def embed_and_store(batch: list[Chunk]) -> str:
-            embedded = await workflow.execute_activity(activities.embed_chunks, EmbedInput(batch), **ml)
+            embedded = await workflow.execute_activity_method(ModelCalls.embed_chunks, EmbedInput(batch), **ml)
             await workflow.execute_activity(activities.store_vectors, StoreVectorsInput(job.store, embedded), **docs)
             return embedded.embedder
 
         # Everything that only needs the chunks runs at once: each embedding batch (then its
         # storage) and the summary on ML workers, the graph on a document worker.
         summary, edges, *embedders = await asyncio.gather(
-            workflow.execute_activity(
-                activities.summarize_document, SummarizeInput("\n\n".join(c.text for c in chunks)), **ml
+            workflow.execute_activity_method(
+                ModelCalls.summarize_document, SummarizeInput("\n\n".join(c.text for c in chunks)), **ml
             ),
             workflow.execute_activity(activities.write_graph, WriteGraphInput(job.store, stored.doc_id, chunks), **docs),
             *(embed_and_store(b) for b in batches),
@@ -149,7 +158,7 @@ class SearchCorpusWorkflow:
 
     @workflow.run
     async def run(self, job: SearchJob) -> SearchAnswer:
-        query = await workflow.execute_activity(activities.embed_query, job.query, **_on(job.queues.ml))
+        query = await workflow.execute_activity_method(ModelCalls.embed_query, job.query, **_on(job.queues.ml, ML_TIMEOUT))
         hits = await workflow.execute_activity(
             activities.search_store, SearchStoreInput(job.store, query, job.top_k), **_on(job.queues.docs)
         )

@@ -1,5 +1,6 @@
-"""The ingestion demo: its text processing, its stores (SQLite and a real PostgreSQL), and its
-workflows on the real dev server with docs and ML workers on separate task queues."""
+"""The ingestion demo: its own corpus (not the slides), its text processing, the model-call shape of
+its ML activities, its stores (SQLite and a real PostgreSQL), and its workflows on the real dev
+server with docs and ML workers on separate task queues, measured with several ML processes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -21,13 +23,16 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from demos.common.source import demo_input_files, demo_inputs_hash
 from demos.ingestion import activities, embedder, scenario, summarizer
-from demos.ingestion.activities import ChunkInput, ListCorpusInput, StoreFileInput, SummarizeInput
+from demos.ingestion.activities import ChunkInput, EmbedInput, ListCorpusInput, ModelCalls, StoreFileInput, SummarizeInput
 from demos.ingestion.chunking import chunk_markdown
-from demos.ingestion.corpus import REPO_ROOT, Corpus
+from demos.ingestion.corpus import CORPUS_DIR, REPO_ROOT, Corpus, default_corpus
+from demos.ingestion.model_calls import DEFAULT_SHAPE, NO_LATENCY, ModelCallShape
 from demos.ingestion.models import Chunk, ChunkVector, DocumentMetadata, StoreConfig
 from demos.ingestion.starter import ingest, search
 from demos.ingestion.stores import Edge, open_store
+from demos.ingestion.throughput import measure_scaling, ml_work, speedups
 from demos.ingestion.worker import running_workers
 
 QUERY = "How does Temporal survive a crash?"
@@ -73,6 +78,34 @@ def write_corpus(root: Path) -> Corpus:
 @pytest.fixture
 def corpus(tmp_path: Path) -> Corpus:
     return write_corpus(tmp_path / "corpus")
+
+
+# --- the demo's own corpus -------------------------------------------------------------------------
+
+
+def test_the_default_corpus_ships_with_the_demo_and_is_its_declared_input():
+    files = default_corpus().files()
+    assert 12 <= len(files) <= 20 and all(p.parent == CORPUS_DIR for p in files)
+    assert demo_input_files("ingestion") == files  # inputs.txt declares exactly what the demo reads
+    assert not any("slides" in p.relative_to(REPO_ROOT).parts for p in demo_input_files("ingestion"))
+    # Short documents: one or two chunks each, so every document makes one embedding call and one summary.
+    assert all(1 <= len(chunk_markdown(p.read_text())) <= 2 for p in files)
+
+
+def test_a_slide_edit_leaves_the_capture_key_alone_and_a_corpus_edit_does_not(tmp_path: Path):
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_ROOT / "demos", root / "demos", ignore=shutil.ignore_patterns("__pycache__", "captures"))
+    shutil.copytree(REPO_ROOT / "slides", root / "slides")
+    before = demo_inputs_hash("ingestion", demos_dir=root / "demos")
+
+    slide = next((root / "slides").rglob("*.md"))
+    slide.write_text(slide.read_text() + "\nA typo fixed.\n")
+    (root / "slides" / "talk" / "99-new.md").write_text("## A new slide\n")
+    assert demo_inputs_hash("ingestion", demos_dir=root / "demos") == before
+
+    document = next((root / "demos" / "ingestion" / "corpus").glob("*.md"))
+    document.write_text(document.read_text() + "\nOne more sentence.\n")
+    assert demo_inputs_hash("ingestion", demos_dir=root / "demos") != before
 
 
 # --- text processing ---------------------------------------------------------------------------
@@ -150,7 +183,7 @@ def test_embedder_is_deterministic_across_processes():
     ],
 )
 def test_embedder_ranks_the_document_sharing_the_query_vocabulary_first(query: str, expected: str):
-    vector = ActivityEnvironment().run(activities.embed_query, query).vector
+    vector = ActivityEnvironment().run(ModelCalls(NO_LATENCY).embed_query, query).vector
     documents = {"durability": DURABILITY, "bread": BREAD, "tomatoes": TOMATOES}
     scores = sorted(((embedder.cosine(vector, embedder.embed(text)), name) for name, text in documents.items()), reverse=True)
     assert scores[0][1] == expected
@@ -175,7 +208,7 @@ def test_summarizer_extracts_the_most_representative_sentences_in_order():
         "Each workflow step is an event in the workflow history.\n\n"
         "```python\nworkflow workflow workflow workflow = 1\n```\n"
     )
-    summary = ActivityEnvironment().run(activities.summarize_document, SummarizeInput(markdown))
+    summary = ActivityEnvironment().run(ModelCalls(NO_LATENCY).summarize_document, SummarizeInput(markdown))
 
     assert summary.summarizer == summarizer.NAME
     picked = summarizer.summarize(markdown, limit=2)
@@ -185,6 +218,45 @@ def test_summarizer_extracts_the_most_representative_sentences_in_order():
     )
     assert "workflow = 1" not in summary.text and "# Workflows" not in summary.text
     assert summary.text.count(".") == 3
+
+
+# --- the model-call shape: simulated latency, slots per worker ---------------------------------------
+
+
+def test_every_model_call_waits_the_simulated_latency_then_returns_the_real_result():
+    calls = ModelCalls(ModelCallShape(latency_ms=150, slots=1))
+    env = ActivityEnvironment()
+
+    def timed(call, arg):
+        started = time.perf_counter()
+        result = env.run(call, arg)
+        assert time.perf_counter() - started >= 0.15  # a sleep never ends early, however loaded the machine
+        return result
+
+    assert timed(calls.embed_query, QUERY).vector == embedder.embed(QUERY)
+    batch = timed(calls.embed_chunks, EmbedInput([Chunk(chunk_id="c0", ordinal=0, text=BREAD)]))
+    assert batch.vectors == [ChunkVector("c0", embedder.embed(BREAD))] and batch.embedder == embedder.NAME
+    assert timed(calls.summarize_document, SummarizeInput(BREAD)).text == summarizer.summarize(BREAD)
+
+
+def test_model_call_shape_is_validated_and_described():
+    assert DEFAULT_SHAPE.describe() == f"simulated {DEFAULT_SHAPE.latency_ms} ms latency per model call, {DEFAULT_SHAPE.slots} slots per ML worker"
+    with pytest.raises(ValueError):
+        ModelCallShape(latency_ms=100, slots=0)
+    with pytest.raises(ValueError):
+        ModelCallShape(latency_ms=-1, slots=1)
+
+
+def test_ml_work_counts_one_call_per_embedding_batch_and_one_summary_per_document(corpus: Corpus):
+    work = ml_work(corpus, batch_size=1)
+    chunks = sum(len(chunk_markdown(p.read_text())) for p in corpus.files())
+    assert work["chunks"] == chunks and work["model_calls"] == chunks + 3
+    assert ml_work(corpus)["model_calls"] == 3 + 3  # every document fits in one batch of 8
+
+
+def test_speedups_are_relative_to_the_fewest_workers():
+    runs = [{"ml_worker_processes": n, "documents_per_second": dps} for n, dps in [(1, 2.0), (2, 3.9), (4, 6.0)]]
+    assert speedups(runs) == {"1": 1.0, "2": 1.95, "4": 3.0}
 
 
 # --- stores: the same behaviour from SQLite and from a real PostgreSQL server ---------------------
@@ -382,19 +454,53 @@ async def test_ingestion_into_postgresql(client: Client, task_queue: str, corpus
     assert not (tmp_path / "data" / "ingestion.sqlite3").exists()  # nothing went to SQLite
 
 
-async def test_scenario_reports_search_counts_and_measured_throughput(client: Client, task_queue: str, corpus: Corpus):
+async def test_a_busy_ml_worker_leaves_the_next_call_to_another_ml_process(client: Client, task_queue: str, corpus: Corpus):
+    """Slots per worker are a real cap: with one slot each and calls waiting 300 ms, two ML worker
+    processes both run model calls of the same ingestion (horizontal scaling, not a timing claim)."""
+    shape = ModelCallShape(latency_ms=300, slots=1)
+    (measured,) = await measure_scaling(client, task_queue=task_queue, corpus=corpus, ml_workers=(2,), rounds=1, shape=shape)
+
+    ran_by: dict[str, set[str]] = {}
+    for path in ("bread.md", "durability.md", "notes/tomatoes.md"):
+        history = await client.get_workflow_handle(f"{measured['workflow_id']}/{path}").fetch_history()
+        scheduled = {}
+        for event in history.events:
+            if event.HasField("activity_task_scheduled_event_attributes"):
+                scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+            elif event.HasField("activity_task_started_event_attributes"):
+                attrs = event.activity_task_started_event_attributes
+                ran_by.setdefault(scheduled[attrs.scheduled_event_id], set()).add(attrs.identity)
+    ml_identities = ran_by["embed_chunks"] | ran_by["summarize_document"]
+    assert len(ml_identities) == 2 and all(i.endswith("/ml") for i in ml_identities)
+    assert len({i.split("@")[0] for i in ml_identities}) == 2  # two process ids
+    assert measured["documents"] == 3 and measured["ml_worker_processes"] == 2
+
+
+async def test_scenario_reports_search_counts_and_measured_scaling(client: Client, task_queue: str, corpus: Corpus):
     log: list[str] = []
-    result = await scenario.run(client, task_queue=task_queue, log=log.append, corpus=corpus, throughput_rounds=1)
+    shape = ModelCallShape(latency_ms=50, slots=1)
+    result = await scenario.run(
+        client, task_queue=task_queue, log=log.append, corpus=corpus, ml_worker_counts=(1, 2), throughput_rounds=1, shape=shape
+    )
 
     json.dumps(result.__dict__)  # everything on the slide must be JSON
     assert result.result["hits"][0]["source_path"] == "durability.md"
     assert result.extra["counts"]["documents"] == 3 and result.extra["query"] == QUERY
     assert result.extra["embedder"]["description"].endswith("not a neural model")
-    runs = result.extra["throughput"]["runs"]
-    assert [r["worker_processes"] for r in runs] == [1, 2]
+    throughput = result.extra["throughput"]
+    runs = throughput["runs"]
+    assert [r["ml_worker_processes"] for r in runs] == [1, 2]
     for measured in runs:
         assert measured["documents"] == 3 and measured["chunks"] == result.extra["counts"]["chunks"]
-        assert measured["documents_per_second"] == pytest.approx(3 / measured["seconds"], abs=0.051)
+        assert measured["documents_per_second"] == pytest.approx(3 / measured["seconds"], abs=0.006)
+        assert len(measured["round_seconds"]) == 1
+    assert throughput["speedup"]["1"] == 1.0 and throughput["speedup"]["2"] == pytest.approx(
+        runs[1]["documents_per_second"] / runs[0]["documents_per_second"], abs=0.01
+    )
+    setup = throughput["setup"]
+    assert (setup["latency_ms"], setup["slots_per_worker"], setup["rounds"], setup["documents"]) == (50, 1, 1, 3)
+    assert setup["cpu_count"] == os.cpu_count() and throughput["ml_work"]["model_calls"] == 6
+    assert "50 ms" in throughput["method"] and any("ML worker process" in line for line in log)
     description = await client.get_workflow_handle(result.workflow_id).describe()
     assert description.run_id == result.run_id and result.other_runs[0][0].startswith("ingestion-search-")
     # Every worker process the measurement started is gone.
