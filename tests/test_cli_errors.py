@@ -160,7 +160,7 @@ def test_errors_in_a_multi_slide_file_name_the_line_in_that_file(project_after_g
 def test_a_mermaid_hexagon_builds(project_after_good_build: Path):
     """Issue 7: `A{{Decision}}` inside a ```mermaid fence is Mermaid, not a Jinja expression."""
     root = project_after_good_build
-    edit(root / "slides/talk/12-architecture.md", '    T -- visibility & audit --> UI["Temporal Web UI"]', '    T -- visibility & audit --> UI["Temporal Web UI"]\n    UI --> D{{Decision}}')
+    edit(root / "slides/talk/12-architecture.md", "flowchart LR\n", "flowchart LR\n    UI --> D{{Decision}}\n")
     result = run_build("render", "--deck", "talk", root=root)
     assert result.returncode == 0, result.output
     assert "Traceback" not in result.output

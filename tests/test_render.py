@@ -165,7 +165,7 @@ def test_a_diagram_generated_by_a_macro_still_renders_its_template(tmp_path: Pat
     ```mermaid fence in _macros.md.j2: that fence is the macro's, so it is still Jinja."""
     import json
     history = json.loads((Path(__file__).parent / "data/history_retry_signal_timer.json").read_text())
-    capture = {"history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00", "versions": {"temporalio": "1", "server": "2"}}
+    capture = {"demo": "x", "history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00", "versions": {"temporalio": "1", "server": "2"}}
     cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n<!-- _class: demo -->\n## Demo\n\n{{ m.demo_panel(cap) }}\n"})
     rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"cap": capture})
     from deckbuild import diagrams
