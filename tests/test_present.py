@@ -124,6 +124,24 @@ def test_the_presenter_view_follows_an_edit_too(session: PresentProcess, browser
         context.close()
 
 
+def test_an_edit_that_cannot_be_patched_reloads_into_the_new_page(session: PresentProcess, page: Page):
+    """A slide with a <style scoped> gets its scope name from marp-cli in the full page: the pages
+    reload (on the same slide) once the new page is written, and show the edit."""
+    slide = session.root / "slides" / "talk" / "11-performance.md"
+    number = page.evaluate("""() => [...document.querySelectorAll('svg[data-marpit-svg]')]
+                               .findIndex(s => (s.querySelector('h2') || {}).textContent === 'Performance in My System') + 1""")
+    assert number > 0
+    goto_slide(page, number)
+    text = slide.read_text()
+    try:
+        slide.write_text(text.replace("## Performance in My System", "## Performance in My System, revised", 1))
+        expect(active(page, "h2")).to_have_text("Performance in My System, revised", timeout=20000)
+        assert page.evaluate("() => location.hash") == f"#{number}"
+    finally:
+        slide.write_text(text)
+    expect(active(page, "h2")).to_have_text("Performance in My System", timeout=20000)
+
+
 def test_a_broken_template_shows_an_overlay_and_the_fix_removes_it(session: PresentProcess, page: Page):
     slide = session.root / "slides" / "talk" / "02-core-problem.md"
     goto_slide(page, 2)

@@ -23,7 +23,18 @@ function renderSlides(request) {
     engineTheme = theme;
   }
   const markdown = fs.readFileSync(request.markdown_path, 'utf8');
-  const { html, css, comments } = engine.render(markdown, { htmlAsArray: true });
+  // Marpit names each <style scoped> with Math.random(): seeded here, the same deck renders the same
+  // HTML and CSS every time, so a save elsewhere does not look like a change of those slides.
+  const random = Math.random;
+  let seed = 20231;
+  Math.random = () => { seed = (seed * 16807) % 2147483647; return (seed - 1) / 2147483646; };
+  let rendered;
+  try {
+    rendered = engine.render(markdown, { htmlAsArray: true });
+  } finally {
+    Math.random = random;
+  }
+  const { html, css, comments } = rendered;
   fs.writeFileSync(request.output_path, JSON.stringify({ slides: html, css, notes: comments }));
 }
 

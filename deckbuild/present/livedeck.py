@@ -28,6 +28,7 @@ from deckbuild.present.marp_warm import WarmMarp
 
 DATA_URI_RE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 SVG_URL = "/__present/svg/{}.svg"
+SCOPED = "data-marpit-scope-"
 
 
 @dataclass
@@ -191,7 +192,10 @@ class LiveDeck:
                 version=self._version + 1, base=self._version, count=len(rendered["slides"]),
                 slides={i: html for i, html in enumerate(rendered["slides"]) if i >= len(self._slides) or self._slides[i] != html},
                 notes={i: html for i, html in enumerate(notes) if i >= len(self._notes) or self._notes[i] != html},
-                reload=len(rendered["slides"]) != len(self._slides) or rendered["css"] != self._css,
+                # Not patchable: slides added or removed, the CSS changed, or a changed slide has a scoped
+                # style (its scope name in the full page is marp-cli's own, not marp-core's).
+                reload=len(rendered["slides"]) != len(self._slides) or rendered["css"] != self._css
+                or any(SCOPED in html for i, html in enumerate(rendered["slides"]) if i >= len(self._slides) or self._slides[i] != html),
                 seconds=time.perf_counter() - started, stages=stages,
             )
             self._version = update.version

@@ -213,6 +213,8 @@ class PresentSession:
                     self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
                     self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
                 else:
+                    if update.reload:  # the pages will load the full page: let marp-cli write it first
+                        await loop.run_in_executor(None, self.deck.rebuild_page)
                     self._publish_deck(update)
                     stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
                     self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
