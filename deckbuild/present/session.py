@@ -9,6 +9,7 @@ stopped whole (see proctree), so Ctrl-C leaves no process and no bound port.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import signal
 import sys
@@ -255,6 +256,10 @@ class PresentSession:
             return
         from demos.common.capture import DemoFailed, capture_demo
         from demos.common.server import DemoError
+
+        # The scenarios fail activities on purpose (retries, a killed worker): the SDK's warnings about
+        # that are the demo working, not news on the presenter's terminal. A real failure is DemoFailed.
+        logging.getLogger("temporalio").setLevel(logging.ERROR)
 
         try:
             capture = await capture_demo(name, self.temporal.client)
