@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from deckbuild.present.proctree import alive, descendants
+from deckbuild.present.temporal_owner import port_free
 from tests.conftest import REPO, copy_project
 
 
@@ -26,13 +27,7 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     """Nothing listens there any more (TIME_WAIT leftovers of closed connections do not count)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+    return port_free(port)
 
 
 class PresentProcess:

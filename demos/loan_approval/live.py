@@ -34,8 +34,9 @@ CONTROLS = {"approve": _approve, "decline": _decline}
 
 async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
     stage = await handle.query(LoanApprovalWorkflow.stage)
-    rows = [{"label": f"stage: {stage}", "actions": ["approve", "decline"], "args": {}}] if stage == "awaiting-decision" else []
-    return {"rows": rows, "lines": [f"stage: {stage}"]}
+    if stage == "awaiting-decision":
+        return {"rows": [{"label": f"stage: {stage}", "actions": ["approve", "decline"], "args": {}}]}
+    return {"lines": [f"stage: {stage}"]}
 
 
 async def finish(client: Client, handle: WorkflowHandle, session: object) -> None:

@@ -107,7 +107,7 @@
 
   async function act(name, url, body) {
     const data = await post(url, body);
-    if (data.error) setLocalMessage(name, data.error);
+    if (data.error) setLocalMessage(name, `failed: ${data.error}`);
     else if (data.rejected) setLocalMessage(name, `rejected: ${data.rejected}`);
     else setLocalMessage(name, '');
   }
@@ -170,6 +170,8 @@
     if (why.length) {
       if (!note) { note = el('div', 'present-why'); section.appendChild(note); }
       note.textContent = why.join(' · ');
+      // Coral for what went wrong (CACHED's reason, a rejection, an error); silver for what was done.
+      note.classList.toggle('ok', badge.cls === 'live' && !demo.stale && !/^(rejected|failed|could not)|\bfailed\b/.test(message || ''));
     } else if (note) note.remove();
     // A demo's second slide (its captured facts) keeps them; the live run shows on its first slide.
     if (panel.dataset.demoPart !== 'facts') renderLive(panel, demo, badge.cls === 'live');
