@@ -144,12 +144,14 @@ class PresentSession:
             self._marp, self._page_marp = await marps
             self.deck.set_marp(self._marp, self._page_marp)
 
-    async def _start_temporal_behind_the_first_slide(self, wait_s: float = 2.0) -> None:
-        """The dev server and a dozen worker processes compete for the CPU with the browser showing
-        the first slide: let a page connect (or a moment pass) first."""
+    async def _start_temporal_behind_the_first_slide(self, wait_s: float = 3.0, after_page_s: float = 1.0) -> None:
+        """The dev server and a dozen worker processes (each importing the SDK) take both cores for
+        seconds: let the first page connect and draw its slide (or a moment pass) first."""
         deadline = time.monotonic() + wait_s
         while self.hub.page_count == 0 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        if self.hub.page_count:
+            await asyncio.sleep(after_page_s)
         self._tasks.append(asyncio.create_task(self.temporal.run()))
         self._tasks.append(asyncio.create_task(self._keep_workers()))
 
