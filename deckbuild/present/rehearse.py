@@ -44,7 +44,7 @@ async def _rehearse_one(session: PresentSession, name: str) -> tuple[str, float,
             await finish(session.temporal.client, run.handle, session)
         await asyncio.wait_for(run.handle.result(), RUN_TIMEOUT_S)
         await _until(lambda: run.status != "running", 10)
-        first = f", first event on the page after {run.first_event_ms:.0f} ms" if run.first_event_ms is not None else ""
+        first = f", first event streamed {run.first_event_ms:.0f} ms after the start" if run.first_event_ms is not None else ""
         return name, time.monotonic() - started, f"ok: {run.status}, {len(run.events)} events{first}"
     except Exception as err:  # noqa: BLE001 - reported per demo; the rehearsal goes on
         from demos.common.capture import root_failure_message
