@@ -72,6 +72,12 @@ def load_capture(cfg: Config, name: str) -> dict[str, Any] | None:
         raise BuildError(f"{path}:{err.lineno}: not valid JSON ({err.msg}); delete it or run `build.py demos --refresh-demos`") from None
 
 
+def save_capture(cfg: Config, name: str, capture: dict[str, Any], key: str) -> None:
+    """Write a capture with `key`, the capture_key of the sources it was made from (atomically)."""
+    capture["cache_key"] = key
+    atomic_write_text(capture_path(cfg, name), json.dumps(capture, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
 def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = False, keep_going: bool = False) -> DemoRun:
     known = demo_names(cfg)
     for name in names or []:
@@ -93,8 +99,7 @@ def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = 
         failures = []
         for name, outcome in fresh.items():
             if isinstance(outcome, dict):  # kept even when another demo failed
-                outcome["cache_key"] = keys[name]
-                atomic_write_text(capture_path(cfg, name), json.dumps(outcome, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+                save_capture(cfg, name, outcome, keys[name])
                 captures[name] = outcome
             else:
                 failures.append(outcome)

@@ -49,6 +49,19 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """A real Chromium (the machine's, never a download), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.deckcheck import launch_options
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(**launch_options())
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real talk, built once per session to HTML and PDF in a copy of the project."""

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from deckbuild.render import split_slides
 from tests.conftest import copy_project, run_build
-from tests.deckcheck import active_section, goto_slide, launch_options, overflowing_elements, slide_count
+from tests.deckcheck import active_section, goto_slide, overflowing_elements, slide_count
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +40,6 @@ SLIDE_TITLES = [
 ARCHITECTURE = SLIDE_TITLES.index("Architecture Sketch") + 1
 PERFORMANCE = SLIDE_TITLES.index("Performance in My System") + 1  # the measured scaling chart
 DEMO_SLIDES = [n for n, title in enumerate(SLIDE_TITLES, 1) if title.startswith("Demo:")]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**launch_options())
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from tests.conftest import REPO, copy_project, run_build
-from tests.deckcheck import active_section, goto_slide, launch_options, slide_count
+from tests.deckcheck import active_section, goto_slide, slide_count
 
 pytestmark = pytest.mark.browser
 
@@ -130,14 +130,6 @@ def problems(deck: str, slides: list[Slide]) -> list[str]:
         if s.smallest_body and s.smallest_body["px"] < MIN_BODY_PX:
             out.append(f"{where}: body text at {s.smallest_body['px']:.1f} px < {MIN_BODY_PX}: {s.smallest_body['text']!r}")
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**launch_options())
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import REPO, copy_project
-from tests.deckcheck import goto_slide, launch_options
+from tests.deckcheck import goto_slide
 from tests.present_session import PresentProcess, port_is_free
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,14 +33,6 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
         yield present
     finally:
         present.stop()  # already stopped by the shutdown test when every test ran
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(**launch_options())
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

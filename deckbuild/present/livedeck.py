@@ -23,8 +23,10 @@ from typing import Any, Callable
 from deckbuild import demos, diagrams, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError
-from deckbuild.fsutil import atomic_write_text
+from deckbuild.export import MARP_OPTIONS
+from deckbuild.fsutil import atomic_write_text, sha256_json
 from deckbuild.present.marp_warm import WarmMarp
+from deckbuild.tools import MARP, package_version
 
 DATA_URI_RE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 SVG_URL = "/__present/svg/{}.svg"
@@ -37,7 +39,6 @@ class BuiltDeck:
 
     version: int
     html: str
-    seconds: float
 
 
 @dataclass
@@ -65,7 +66,6 @@ class DeckState:
     """What the pages are shown: the last good build, and the error of the last attempt if it failed."""
 
     built: BuiltDeck | None = None
-    hot: HotUpdate | None = None
     error: str | None = None
     svgs: dict[str, bytes] = field(default_factory=dict)  # sha -> SVG, served under /__present/svg/
 
@@ -126,26 +126,25 @@ class LiveDeck:
     def set_marp(self, marp: WarmMarp, page_marp: WarmMarp) -> None:
         self._marp, self._page_marp = marp, page_marp
 
-    def first_build(self, *, cached_only: bool = False) -> BuiltDeck | None:
-        """The page to serve at start. A second start of an unchanged deck takes it from the cache (by a
-        hash of the Markdown, the theme and marp-cli's version), so the first slide shows at once; the
-        slides the next save is compared with are rendered behind it (`baseline`)."""
+    def first_build(self) -> BuiltDeck | None:
+        """Render the deck for the start. A second start of an unchanged deck finds its page in the
+        cache (by a hash of the Markdown, the theme and marp-cli's version), so the first slide shows
+        without waiting for marp; otherwise None, and `rebuild_page()` writes it (`state.error` says
+        when the deck does not build). The slides the next save is compared with are rendered behind
+        it (`baseline`)."""
         with self._lock:
             try:
                 markdown, theme_path = self._markdown({})
             except BuildError as err:
                 self.state.error = err.message
                 return None
-            cached = self._work / f"page-{self._page_key(markdown, theme_path)}.html"
             self._version = 1
             self._pending_page = (1, markdown, theme_path)
             self._needs_baseline = True
+            cached = self._work / f"page-{self._page_key(markdown, theme_path)}.html"
             if cached.is_file():
-                self.state.built = BuiltDeck(1, cached.read_text(), 0.0)
-                return self.state.built
-            if cached_only:
-                return None
-        return self.rebuild_page()
+                self.state.built = BuiltDeck(1, cached.read_text())
+            return self.state.built
 
     def baseline(self) -> None:
         """marp-core's slides of the served version: what the first save is compared with."""
@@ -164,10 +163,6 @@ class LiveDeck:
             self._needs_baseline = False
 
     def _page_key(self, markdown: str, theme_path: Path) -> str:
-        from deckbuild.export import MARP_OPTIONS
-        from deckbuild.fsutil import sha256_json
-        from deckbuild.tools import MARP, package_version
-
         return sha256_json({"markdown": markdown, "theme": theme_path.read_text(), "marp": package_version(self.cfg, MARP),
                             "options": MARP_OPTIONS["html"]})[:32]
 
@@ -188,20 +183,19 @@ class LiveDeck:
                 self.state.error = err.message
                 return None
             notes = [_notes_html(comments) for comments in rendered["notes"]]
+            slides = _changed(self._slides, rendered["slides"])
             update = HotUpdate(
                 version=self._version + 1, base=self._version, count=len(rendered["slides"]),
-                slides={i: html for i, html in enumerate(rendered["slides"]) if i >= len(self._slides) or self._slides[i] != html},
-                notes={i: html for i, html in enumerate(notes) if i >= len(self._notes) or self._notes[i] != html},
+                slides=slides, notes=_changed(self._notes, notes),
                 # Not patchable: slides added or removed, the CSS changed, or a changed slide has a scoped
                 # style (its scope name in the full page is marp-cli's own, not marp-core's).
                 reload=len(rendered["slides"]) != len(self._slides) or rendered["css"] != self._css
-                or any(SCOPED in html for i, html in enumerate(rendered["slides"]) if i >= len(self._slides) or self._slides[i] != html),
+                or any(SCOPED in html for html in slides.values()),
                 seconds=time.perf_counter() - started, stages=stages,
             )
             self._version = update.version
             self._slides, self._notes, self._css = rendered["slides"], notes, rendered["css"]
             self._pending_page = (update.version, markdown, theme_path)
-            self.state.hot = update
             self.state.error = None
             return update
 
@@ -212,7 +206,6 @@ class LiveDeck:
             if pending is None or (self.state.built and self.state.built.version >= pending[0]):
                 return None
             version, markdown, theme_path = pending
-            started = time.perf_counter()
             md_path = self._work / "page.md"
             out_path = self._work / "page.html"
             md_path.write_text(markdown)
@@ -221,7 +214,7 @@ class LiveDeck:
             except BuildError as err:
                 self.state.error = err.message
                 return None
-            built = BuiltDeck(version, out_path.read_text(), time.perf_counter() - started)
+            built = BuiltDeck(version, out_path.read_text())
             self.state.built = built
             for old in self._work.glob("page-*.html"):  # the cache keeps the newest page only
                 old.unlink(missing_ok=True)
@@ -235,10 +228,7 @@ class LiveDeck:
         rendered = render.render_deck(self.cfg, deck, context)
         stages["render"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        if self._renderer is not None:
-            slide_texts = diagrams.render_and_embed(self.cfg, rendered, renderer=self._renderer)
-        else:
-            slide_texts = diagrams.render_and_embed(self.cfg, rendered)
+        slide_texts = diagrams.render_and_embed(self.cfg, rendered, renderer=self._renderer)  # None: a renderer for this build only
         slide_texts = [self._svgs_by_url(text) for text in slide_texts]
         stages["diagrams"] = time.perf_counter() - mark
         return render.assemble(rendered.front_matter, slide_texts), deck.theme_path
@@ -254,6 +244,11 @@ class LiveDeck:
             return f'src="{SVG_URL.format(key)}"'
 
         return DATA_URI_RE.sub(by_url, text)
+
+
+def _changed(before: list[str], after: list[str]) -> dict[int, str]:
+    """The items of `after` that differ from `before` at the same index, by index."""
+    return {i: item for i, item in enumerate(after) if i >= len(before) or before[i] != item}
 
 
 def _notes_html(comments: list[str]) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from deckbuild import demos, render
+from deckbuild import demos, diagrams, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.present import preflight, proctree
@@ -59,7 +59,6 @@ class PresentSession:
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
         self._worker_lock = asyncio.Lock()
-        self.started_at = time.monotonic()
 
     # --- urls --------------------------------------------------------------------------------------
     @property
@@ -118,12 +117,12 @@ class PresentSession:
             loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-slides.log")),
             loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-page.log")),
         )
-        self.deck = LiveDeck(self.cfg, self.deck_name, renderer=None)
-        built = await loop.run_in_executor(None, lambda: self.deck.first_build(cached_only=True))
-        if built is None:
+        self.deck = LiveDeck(self.cfg, self.deck_name)
+        built = await loop.run_in_executor(None, self.deck.first_build)
+        if built is None and self.deck.state.error is None:  # not in the cache: marp-cli writes the page
             self._marp, self._page_marp = await marps
             self.deck.set_marp(self._marp, self._page_marp)
-            built = await loop.run_in_executor(None, self.deck.first_build)
+            built = await loop.run_in_executor(None, self.deck.rebuild_page)
         if built is None:
             self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
@@ -154,9 +153,6 @@ class PresentSession:
             await asyncio.sleep(after_page_s)
         self._tasks.append(asyncio.create_task(self.temporal.run()))
         self._tasks.append(asyncio.create_task(self._keep_workers()))
-
-    def request_stop(self) -> None:
-        self._stop.set()
 
     async def shutdown(self) -> None:
         if self._watcher:
@@ -243,9 +239,6 @@ class PresentSession:
     async def _recapture(self, name: str) -> None:
         """A demo's source changed: restart its live workers on the new code, and re-capture it in the
         background while its slide shows the previous capture marked stale."""
-        from deckbuild.fsutil import atomic_write_text
-        import json
-
         self.live.stale[name] = "demo source changed: re-capturing in the background"
         self.live.forget_module(name)
         self.live.publish(name)
@@ -256,8 +249,7 @@ class PresentSession:
             self.live.stale[name] = "demo source changed: re-capture waits for Temporal"
             self.live.publish(name)
             return
-        from demos.common.capture import DemoFailed, capture_demo
-        from demos.common.server import DemoError
+        from demos.common.capture import capture_demo
 
         # The scenarios fail activities on purpose (retries, a killed worker): the SDK's warnings about
         # that are the demo working, not news on the presenter's terminal. A real failure is DemoFailed.
@@ -265,28 +257,22 @@ class PresentSession:
 
         try:
             capture = await capture_demo(name, self.temporal.client)
-            capture["cache_key"] = demos.capture_key(self.cfg, name)
-            atomic_write_text(demos.capture_path(self.cfg, name), json.dumps(capture, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+            demos.save_capture(self.cfg, name, capture, demos.capture_key(self.cfg, name))
             self.live.stale.pop(name, None)
             self._out(f"present: demo {name} re-captured")
-        except (DemoFailed, DemoError, Exception) as err:  # noqa: BLE001 - shown on the slide; the session goes on
+        except Exception as err:  # noqa: BLE001 - DemoFailed, DemoError or worse: shown on the slide; the session goes on
             self.live.stale[name] = f"re-capture failed: {err}"
             self._out(f"present: demo {name} could not be re-captured: {err}")
         self.live.publish(name)
         await self.ensure_workers(name)
 
     async def _warm_diagram_renderer(self) -> None:
-        """Start the long-lived Mermaid renderer behind the first slide, when the diagrams stage has one."""
-        from deckbuild import diagrams
-
-        factory = getattr(diagrams, "MermaidRenderer", None)
-        if factory is None:
-            return
+        """Start the long-lived Mermaid renderer behind the first slide."""
         loop = asyncio.get_running_loop()
         try:
             theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
             config = diagrams.mermaid_config(theme_css)
-            renderer = factory(self.cfg, config)
+            renderer = diagrams.MermaidRenderer(self.cfg, config)
             self._renderer = renderer  # owned from now on: shutdown closes it even while it starts
             self._renderer_start = loop.run_in_executor(None, renderer.start)  # Node + one Chromium with Mermaid loaded
             await self._renderer_start
@@ -338,7 +324,7 @@ class PresentSession:
         while True:
             if self.temporal.state.state == "up":
                 names = [n for n in self._demo_names() if self.live.module(n) is not None]
-                killed = {w.demo for w in self.workers._procs if w.killed_on_purpose}
+                killed = self.workers.killed_demos()
                 for dead in self.workers.crashed():
                     self._out(f"present: worker {dead.demo}/{dead.role} pid {dead.proc.pid} exited; restarting it")
                 try:

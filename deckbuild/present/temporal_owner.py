@@ -11,7 +11,6 @@ standard environment/profile) and only watches it.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import time
@@ -144,7 +143,7 @@ class TemporalOwner:
                 self.state.namespace = self.client.namespace
                 if self.external:
                     self.state.address = self.client.service_client.config.target_host
-                    self.state.ui_url = os.environ.get("TEMPORAL_UI_URL")
+                    self.state.ui_url = self._env.get("TEMPORAL_UI_URL")
             await self.client.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timedelta(seconds=1))
             return None
         except DemoError as err:

@@ -7,11 +7,10 @@ the presenter killed, and stops all of them at the end."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -26,7 +25,6 @@ class WorkerProc:
     role: str
     proc: subprocess.Popen
     log_path: Path
-    started_at: float = field(default_factory=time.monotonic)
     ready: bool = False
     killed_on_purpose: bool = False
 
@@ -47,8 +45,6 @@ class WorkerPool:
         self.namespace = "default"
 
     def start(self, demo: str, role: str, task_queue: str) -> WorkerProc:
-        from demos.common.live import READY_LINE  # noqa: F401 - the line the process prints
-
         self._counter += 1
         self._log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self._log_dir / f"worker-{demo}-{role}-{self._counter}.log"
@@ -100,6 +96,10 @@ class WorkerPool:
         self._procs = [w for w in self._procs if w.alive or w.killed_on_purpose]
         return dead
 
+    def killed_demos(self) -> set[str]:
+        """Demos with a worker the presenter killed (or swapped): left as they are until told otherwise."""
+        return {w.demo for w in self._procs if w.killed_on_purpose}
+
     def status(self, demo: str) -> dict[str, list[dict]]:
         roles: dict[str, list[dict]] = {}
         for worker in self._procs:
@@ -122,6 +122,3 @@ class WorkerPool:
                 proctree.stop_tree(worker.proc, grace_s=5)
         self._procs = []
 
-
-def worker_env() -> dict[str, str]:
-    return dict(os.environ)
