@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from deckbuild import html_post
 from deckbuild.browser import find_browser
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
@@ -42,7 +43,8 @@ def _stamp_path(cfg: Config, deck: Deck, fmt: str) -> Path:
 
 def export_key(cfg: Config, deck: Deck, markdown: str, fmt: str) -> str:
     return sha256_json(
-        {"markdown": markdown, "theme": deck.theme_path.read_text(), "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt]}
+        {"markdown": markdown, "theme": deck.theme_path.read_text(), "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt],
+         "post": html_post.assets_text() if fmt == "html" else ""}
     )
 
 
@@ -63,6 +65,9 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> 
     keys = {fmt: export_key(cfg, deck, markdown, fmt) for fmt in formats}
     stale = [fmt for fmt in formats if not is_current(cfg, deck, fmt, keys[fmt])]
     timings = _run_marp(cfg, deck, md_path, stale) if stale else {}
+    if "html" in stale:
+        html_path = staging / f"{deck.name}.html"
+        html_path.write_text(html_post.post_process(html_path.read_text()))
     # Every format succeeded: now, and only now, replace the previous outputs.
     for fmt in stale:
         output = cfg.build_dir / f"{deck.name}.{fmt}"

@@ -302,6 +302,7 @@ def front_matter(deck: Deck) -> str:
 def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = None) -> RenderedDeck:
     """Render every slide template; the first error stops the build before anything is written."""
     env = make_environment(cfg)
+    env.globals["story_picture"] = _story_pictures(deck)
     values = {"deck": deck, "demos": {}, "presenting": False, "ui_base": None, **deck.variables, **(context or {})}
     macros = cfg.slides_dir / MACROS_TEMPLATE
     try:
@@ -330,6 +331,28 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
             _check_no_new_break(slide, cfg)
             slides.append(slide)
     return RenderedDeck(deck=deck, slides=tuple(slides), front_matter=front_matter(deck))
+
+
+def _story_pictures(deck: Deck):
+    """`story_picture(capture, caption=True)` for slide templates: the captured run drawn in the
+    deck's own palette (deckbuild.story). Drawn once per capture content and palette."""
+    from deckbuild import story
+    from deckbuild.palette import read_palette
+
+    palette = read_palette(deck.theme_path.read_text())
+
+    def story_picture(capture: Mapping[str, Any], caption: bool = True) -> str:
+        key = (sha256_text(json.dumps(capture, sort_keys=True)), json.dumps(palette, sort_keys=True), caption)
+        if key not in _PICTURES:
+            if len(_PICTURES) > 64:
+                _PICTURES.clear()
+            _PICTURES[key] = story.story_picture(dict(capture), palette, caption=caption)
+        return _PICTURES[key]
+
+    return story_picture
+
+
+_PICTURES: dict[tuple, str] = {}  # drawn pictures by the content of their capture (present mode re-renders on every save)
 
 
 def assemble(front: str, slide_texts: list[str]) -> str:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from deckbuild.present.session import PresentSession
 
 STATIC = Path(__file__).resolve().parent / "static"
+REPLAY_JS = Path(__file__).resolve().parent.parent / "static" / "replay.js"  # the exported deck's Replay, too
 TOKEN_HEADER = "X-Present-Token"
 
 
@@ -40,7 +41,7 @@ def inject(html: str, token: str, deck: str, version: int) -> str:
         f'<meta name="present-token" content="{token}"><meta name="present-deck" content="{deck}">'
         f'<meta name="present-version" content="{version}">'
         '<link rel="stylesheet" href="/__present/client.css">'
-        '<script src="/__present/client.js" defer></script>'
+        '<script src="/__present/replay.js" defer></script><script src="/__present/client.js" defer></script>'
     )
     return html.replace("</head>", tags + "</head>", 1)
 
@@ -68,6 +69,7 @@ def make_app(session: PresentSession) -> web.Application:
     app.router.add_get("/__present/svg/{key}.svg", lambda r: _svg(session, r.match_info["key"]))
     app.router.add_get("/__present/client.js", lambda r: web.FileResponse(STATIC / "client.js"))
     app.router.add_get("/__present/client.css", lambda r: web.FileResponse(STATIC / "client.css"))
+    app.router.add_get("/__present/replay.js", lambda r: web.FileResponse(REPLAY_JS))
     app.router.add_get("/__present/events", lambda r: _events(session, r))
     app.router.add_get("/__present/status", lambda r: web.json_response(session.status()))
     app.router.add_post("/__present/demo/{name}/run", lambda r: _control(session, r, "run"))

@@ -51,6 +51,7 @@ class PresentSession:
 
         self.live = LiveDemos(self)
         self.deck: LiveDeck  # set in run()
+        self.palette = _deck_palette(cfg, deck_name)  # the live pictures' colours
         self._marp: WarmMarp | None = None  # the hot path: changed slides by marp-core
         self._page_marp: WarmMarp | None = None  # the full page by marp-cli, behind it
         self._page_task: asyncio.Task | None = None
@@ -336,6 +337,15 @@ class PresentSession:
                     self._out(f"present: workers         {count} processes up ({', '.join(names)})")
                     announced = True
             await asyncio.sleep(1.0)
+
+
+def _deck_palette(cfg: Config, deck_name: str) -> dict[str, str]:
+    from deckbuild.palette import read_palette
+
+    try:
+        return read_palette(render.load_deck(cfg, deck_name).theme_path.read_text())
+    except BuildError:  # the deck does not load yet: preflight says why; pictures use the default theme
+        return read_palette((cfg.theme_dir / "midnight-blue.css").read_text())
 
 
 def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True) -> int:

@@ -4,7 +4,7 @@
   'use strict';
   const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || '';
   const token = meta('present-token');
-  const state = { version: 0, temporal: null, demos: {}, build: null };
+  const state = { version: 0, temporal: null, demos: {}, build: null, pictureLatencies: [] };
   window.__present = state; // tests and the benchmark read this
 
   // ---- the deck: patch the slides that changed, on the slide the viewer is on ----------------------
@@ -153,6 +153,14 @@
       if (demo.deploy && demo.deploy.length === 2 && !(workers[demo.deploy[1]] || []).length) {
         bar.append(button(`Deploy ${demo.deploy[1]}`, () => act(name, `/__present/demo/${name}/worker/deploy`), !temporalUp()));
       }
+      const captured = panel.dataset.demoPart !== 'facts' && section.querySelector('.demo-diagram > svg.story');
+      if (badge.cls !== 'live' && captured && window.storyReplay) {
+        bar.append(button(captured.__storyReplay ? 'Stop' : 'Replay', () => {
+          if (captured.__storyReplay) window.storyReplay.stop(captured);
+          else { window.storyReplay.play(captured); captured.addEventListener('story-replay-end', () => decorate(name), { once: true }); }
+          decorate(name);
+        }));
+      }
       if (demo.run && demo.run.url) {
         const link = el('a', 'present-link', 'Web UI');
         link.href = demo.run.url;
@@ -177,63 +185,86 @@
     if (panel.dataset.demoPart !== 'facts') renderLive(panel, demo, badge.cls === 'live');
   }
 
-  const pids = (workers) => Object.entries(workers || {}).map(([role, list]) => `${role}: ${list.map((w) => w.pid).join(', ') || '—'}`).join(' · ');
-
+  // ---- the live picture: the run's story, drawn by the server from its real history ---------------
+  // The server sends the whole SVG when the story changes (deckbuild/story, the code that drew the
+  // captured picture underneath); countdowns tick here, from the time each picture arrived.
   function renderLive(panel, demo, live) {
     const target = panel.querySelector('.demo-diagram') || panel;
-    let view = panel.querySelector('.present-live');
+    const captured = target.querySelector(':scope > svg.story');
+    let view = target.querySelector(':scope > .present-live');
     panel.classList.toggle('present-live-panel', live);
     if (!live) {
-      panel.classList.remove('present-has-snapshot');
-      target.classList.remove('present-live-on');
+      panel.classList.remove('present-has-snapshot', 'present-side');
       if (view) view.remove();
-      const facts = panel.querySelector('.present-snapshot');
-      if (facts) facts.remove();
+      if (captured) captured.classList.remove('present-hidden');
+      const box = panel.querySelector('.present-snapshot');
+      if (box) box.remove();
       panel.querySelectorAll('.present-hidden').forEach((n) => n.classList.remove('present-hidden'));
       return;
     }
-    target.classList.add('present-live-on');
+    const picture = demo.run.picture;
     if (!view) { view = el('div', 'present-live'); target.appendChild(view); }
-    view.replaceChildren();
-    const run = demo.run;
-    view.append(el('div', 'present-live-head', `${run.status} · ${run.workflow_id}`));
-    const list = el('ol', 'present-events');
-    // Workflow-task bookkeeping is in the Web UI; the slide keeps the events that tell the story.
-    const story = run.events.filter((e) => !/^WorkflowTask(Scheduled|Started|Completed)$/.test(e.type));
-    story.slice(-7).forEach((e) => {
-      const row = el('li');
-      row.append(el('span', 'present-t', `+${e.t_s.toFixed(1)}s`), el('span', 'present-type', e.type), el('span', 'present-detail', e.detail));
-      list.append(row);
-    });
-    view.append(list);
-    if (Object.keys(demo.workers || {}).length) view.append(el('div', 'present-workers', `workers ${pids(demo.workers)}`));
+    if (captured) captured.classList.add('present-hidden');
+    if (picture && view.dataset.version !== `${demo.run.run_id}:${picture.version}`) {
+      // How long from the server appending an event to the picture showing it (the benchmark reads
+      // this): only for a newer picture of a run on show, not the first one a page is given.
+      const newEvent = view.dataset.version && picture.event_ms && String(picture.event_ms) !== view.dataset.eventMs;
+      view.innerHTML = picture.svg; // drawn by our server; every captured text in it is escaped there
+      view.dataset.version = `${demo.run.run_id}:${picture.version}`;
+      view.dataset.at = String(performance.now());
+      view.dataset.eventMs = String(picture.event_ms || '');
+      const svg = view.querySelector('svg');
+      if (svg) svg.classList.add('story-live');
+      if (newEvent) {
+        state.pictureLatencies.push(Date.now() - picture.event_ms);
+        if (state.pictureLatencies.length > 500) state.pictureLatencies.shift();
+      }
+      tick();
+    }
     renderSnapshot(panel, demo);
   }
 
+  const secondsText = (ms) => { const s = Math.max(0, ms) / 1000; return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`; };
+  function tick() {
+    document.querySelectorAll('.present-live').forEach((view) => {
+      const since = performance.now() - Number(view.dataset.at || performance.now());
+      view.querySelectorAll('tspan.story-tick').forEach((t) => {
+        const base = Number(t.dataset.leftMs) || 0;
+        t.textContent = secondsText(t.dataset.dir === 'up' ? base + since : base - since);
+      });
+    });
+  }
+  setInterval(tick, 200);
+
+  // What the demo's snapshot offers: a list to act on (the inbox, a loan awaiting its officer) and a
+  // few lines of state. Beside the picture when the demo asks for a side panel, under it otherwise
+  // (in place of the caption, which the captured picture keeps).
   function renderSnapshot(panel, demo) {
     const snap = demo.run && demo.run.snapshot;
     let box = panel.querySelector('.present-snapshot');
-    panel.classList.toggle('present-has-snapshot', !!snap);
-    if (!snap) { if (box) box.remove(); return; }
-    const facts = panel.querySelector('.demo-facts');
-    if (!box) {
-      box = el('div', 'present-snapshot');
-      (facts || panel).appendChild(box);
-    }
-    if (facts) Array.from(facts.children).forEach((c) => { if (c !== box) c.classList.add('present-hidden'); });
+    const rows = (snap && snap.rows) || [];
+    const lines = (snap && snap.lines) || [];
+    const side = !!demo.side_panel && rows.length > 0;
+    panel.classList.toggle('present-has-snapshot', rows.length + lines.length > 0);
+    panel.classList.toggle('present-side', side);
+    if (!rows.length && !lines.length) { if (box) box.remove(); return; }
+    if (!box) { box = el('div', 'present-snapshot'); panel.appendChild(box); }
     const keepNote = box.querySelector('input');
     const noteValue = keepNote ? keepNote.value : '';
+    const hadFocus = keepNote && document.activeElement === keepNote;
     box.replaceChildren();
     const name = demo.name;
-    if (snap.note_for && snap.note_for.length) {
+    if (snap.note_for && snap.note_for.length && rows.length) {
       const input = el('input', 'present-note');
       input.placeholder = `note for ${snap.note_for.join('/')}`;
+      input.setAttribute('aria-label', input.placeholder);
       input.value = noteValue;
       // Typing must not drive the slides (bespoke listens to keys on the document).
       ['keydown', 'keyup', 'keypress'].forEach((t) => input.addEventListener(t, (e) => e.stopPropagation()));
       box.append(input);
+      if (hadFocus) input.focus();
     }
-    (snap.rows || []).forEach((row) => {
+    rows.forEach((row) => {
       const line = el('div', 'present-row');
       line.append(el('span', 'present-row-label', row.label));
       (row.actions || []).forEach((action) => line.append(button(action, () => {
@@ -243,25 +274,51 @@
       }, !temporalUp() || demo.run.status !== 'running')));
       box.append(line);
     });
-    if (snap.lines && snap.lines.length) {
+    if (lines.length) {
       const trail = el('ul', 'present-lines');
-      snap.lines.forEach((text) => trail.append(el('li', '', text)));
+      lines.slice(-4).forEach((text) => trail.append(el('li', '', text)));
       box.append(trail);
     }
   }
 
   // ---- the stream -----------------------------------------------------------------------------------
-  function connect() {
-    const source = new EventSource(`/__present/events?token=${encodeURIComponent(token)}`);
-    source.addEventListener('deck', (e) => onDeck(JSON.parse(e.data)));
-    source.addEventListener('build', (e) => showBuild(JSON.parse(e.data)));
-    source.addEventListener('temporal', (e) => { state.temporal = JSON.parse(e.data); decorateAll(); });
-    source.addEventListener('demo', (e) => {
-      const data = JSON.parse(e.data);
+  // One stream per page. The presenter view's next-slide preview (an iframe of this page,
+  // ?view=next) runs no stream of its own: it listens to its parent's.
+  const handlers = {
+    deck: (data) => onDeck(data),
+    build: (data) => showBuild(data),
+    temporal: (data) => { state.temporal = data; decorateAll(); },
+    demo: (data) => {
       const before = state.demos[data.name] || {};
       state.demos[data.name] = Object.assign(data, { localMessage: before.localMessage && !data.message ? before.localMessage : '' });
       decorate(data.name);
-    });
+    },
+  };
+  const listeners = [];
+  state.listen = (fn) => { listeners.push(fn); };
+  function dispatch(event, data) {
+    handlers[event](data);
+    listeners.forEach((fn) => { try { fn(event, data); } catch (e) { /* a closed preview */ } });
+  }
+
+  function parentPresent() {
+    try {
+      const parent = window.parent !== window && window.parent.__present;
+      return new URLSearchParams(location.search).get('view') === 'next' && parent && parent.listen ? parent : null;
+    } catch (e) { return null; }
+  }
+
+  function connect() {
+    const parent = parentPresent();
+    if (parent) {
+      state.follows = 'parent';
+      if (parent.temporal) handlers.temporal(parent.temporal);
+      Object.values(parent.demos).forEach((demo) => handlers.demo(JSON.parse(JSON.stringify(demo))));
+      parent.listen((event, data) => { if (event !== 'deck') handlers[event](JSON.parse(JSON.stringify(data))); });
+      return;
+    }
+    const source = new EventSource(`/__present/events?token=${encodeURIComponent(token)}`);
+    Object.keys(handlers).forEach((event) => source.addEventListener(event, (e) => dispatch(event, JSON.parse(e.data))));
     source.onerror = () => {
       // The session stopped or restarted: show it, and let EventSource retry.
       state.temporal = { state: 'down', reason: 'the present server is not answering' };
