@@ -86,7 +86,7 @@ def test_the_durability_capture_shows_the_kill_the_gap_and_both_workers():
 def test_a_rejected_update_is_a_rejection_not_an_arrow_into_the_workflow():
     story = capture_story(capture("inbox"))
     rejected = [r for r in story.rows if r.kind == "rejected"]
-    assert len(rejected) == 1 and rejected[0].label.startswith("update decide ✕ refine needs a note")
+    assert len(rejected) == 1 and rejected[0].label.startswith("decide ✕ refine needs a note")
     assert rejected[0].tone == "bad"
 
 

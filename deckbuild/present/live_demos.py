@@ -219,7 +219,7 @@ class LiveDemos:
     # --- following a run ----------------------------------------------------------------------------
     def _box(self, live: ModuleType) -> Box:
         """The picture fills the panel; a demo with a list to act on (the inbox) keeps a column for it."""
-        return Box(800, 540) if getattr(live, "SIDE_PANEL", False) else CAPTION_BOX
+        return Box(840, 540) if getattr(live, "SIDE_PANEL", False) else CAPTION_BOX
 
     async def _follow(self, name: str, run: LiveRun) -> None:
         closing, completed = _closing_types()

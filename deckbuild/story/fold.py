@@ -460,7 +460,8 @@ class StoryFold:
             if item is not None:
                 self._started(item, self._worker(note["worker"], t), int(note.get("attempt", item.attempt)), "", t)
         elif kind == "rejected":
-            self._add(t, "rejected", HUMAN, WORKFLOW, f"{note.get('name', 'update')} ✕ {note.get('reason', 'rejected')}", RANK_STORY)
+            name = str(note.get("name", "update")).removeprefix("update ")  # the crossed-out arrow says it was refused
+            self._add(t, "rejected", HUMAN, WORKFLOW, f"{name} ✕ {note.get('reason', 'rejected')}", RANK_STORY)
         elif kind == "note":
             self._add(t, "note", WORKFLOW, WORKFLOW, str(note.get("text", "")), RANK_STORY)
 
