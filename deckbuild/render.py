@@ -131,6 +131,16 @@ def load_deck(cfg: Config, name: str) -> Deck:
     )
 
 
+def read_source(path: Path, cfg: Config) -> str:
+    """A slide file's text; one saved in another encoding is the author's mistake, named with its line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise source_error(path, line, f"not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8", cfg.root) from None
+
+
 def slide_files(deck_dir: Path) -> tuple[Path, ...]:
     """The numbered slide files, in numeric order (2 < 10, 010 < 100 < 1000); name breaks ties."""
     found = [(int(match.group(1)), path.name, path) for path in deck_dir.glob("*.md") if path.is_file() and (match := SLIDE_FILE_RE.match(path.name))]
@@ -227,13 +237,35 @@ def split_slides(source: str) -> list[tuple[int, str]]:
     return parts
 
 
+RAW_TAG_RE = re.compile(r"{%-?\s*(raw|endraw)\s*-?%}")
+
+
+def _lines_in_raw(lines: list[str]) -> set[int]:
+    """Lines inside the author's own {% raw %}...{% endraw %}: already literal, and a raw block
+    cannot hold another (its {% endraw %} would close the author's)."""
+    inside, depth = set(), False
+    for index, line in enumerate(lines):
+        if depth:
+            inside.add(index)
+        for tag in RAW_TAG_RE.finditer(line):
+            depth = tag.group(1) == "raw"
+            if depth:
+                inside.add(index)
+    return inside
+
+
 def _mermaid_literal(part: str) -> str:
     """Wrap the body of each ```mermaid fence in {% raw %}: Mermaid syntax such as a hexagon
-    `A{{Decision}}` is not Jinja. The markers go on the fence lines, so no line moves."""
+    `A{{Decision}}` is not Jinja. The markers go on the fence lines, so no line moves. A fence the
+    author already put inside {% raw %} is left as it is."""
     lines = part.split("\n")
+    literal = _lines_in_raw(lines)
     i = 0
     while i < len(lines):
         opening = MERMAID_FENCE_RE.match(lines[i])
+        if opening and i in literal:
+            i += 1
+            continue
         if opening:
             close = next((j for j in range(i + 1, len(lines)) if closes_fence(lines[j], opening.group(1))), None)
             if close is None:
@@ -313,7 +345,7 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
     slides = []
     for path in deck.slide_paths:
         name = path.relative_to(cfg.slides_dir).as_posix()
-        parts = split_slides(path.read_text())
+        parts = split_slides(read_source(path, cfg))
         for number, (first_line, part) in enumerate(parts, 1):
             if not part.strip():  # the break after it, or (for the last slide) the one before
                 line = first_line + part.count("\n") if number < len(parts) else first_line - 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -51,6 +52,7 @@ class PresentProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout_s: float = 60) -> PresentProcess:
+        self._token = None  # a new session, a new token
         argv = [sys.executable, str(REPO / "build.py"), "present", "--root", str(self.root), "--demos-dir", str(self.root / "demos"),
                 "--port", str(self.port)]
         if not self.temporal:
@@ -72,8 +74,18 @@ class PresentProcess:
                 raise AssertionError(f"timed out waiting for {what}:\n{self.output()[-3000:]}")
             time.sleep(0.1)
 
+    @property
+    def token(self) -> str:
+        """The session token, as the served page carries it (what a browser on the deck has)."""
+        if not getattr(self, "_token", None):
+            with urllib.request.urlopen(self.url, timeout=5) as response:
+                page = response.read().decode()
+            self._token = re.search(r'<meta name="present-token" content="([^"]+)">', page).group(1)
+        return self._token
+
     def status(self) -> dict:
-        with urllib.request.urlopen(f"{self.url}__present/status", timeout=5) as response:
+        request = urllib.request.Request(f"{self.url}__present/status", headers={"X-Present-Token": self.token})
+        with urllib.request.urlopen(request, timeout=5) as response:
             status = json.loads(response.read())
         self._remember_pids(status)
         return status

@@ -200,6 +200,12 @@ def test_controls_without_the_token_or_from_a_foreign_origin_are_refused(session
         for path in ("__present/demo/retries/run", "__present/demo/durability/worker/kill", "__present/demo/inbox/control/approve"):
             code, body = post(session, path, headers)
             assert code == 403, (headers, path, body)
+    # The status names every pid and the Temporal address: the token's, like every control.
+    for headers in ({}, {"X-Present-Token": "wrong"}):
+        request = urllib.request.Request(f"{session.url}__present/status", headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 403
     # A DNS-rebinding name pointing at 127.0.0.1 gets neither the page (which carries the token) nor a control.
     request = urllib.request.Request(session.url, headers={"Host": f"rebind.example:{session.port}"})
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -194,3 +194,28 @@ def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_p
     assert "{% raw %}...{% endraw %}" in message
     (tmp_path / "slides/d/01-a.md").write_text("## A\n\n{% raw %}hexagon: A{{Decision?}}{% endraw %}\n")
     assert render_d(cfg).slides[0].text == "## A\n\nhexagon: A{{Decision?}}\n"
+
+
+def test_a_mermaid_fence_inside_the_authors_own_raw_block_builds(tmp_path: Path):
+    """The build's own hint says to use {% raw %} for literal braces: a fence inside one must build,
+    and come out the same as one outside it (any valid Jinja around a fence works)."""
+    body = "flowchart LR\n  A{{Decision}} --> B\n"
+    raw = "## A\n\n{% raw %}\n```mermaid\n" + body + "```\n{% endraw %}\n"
+    plain = "## A\n\n```mermaid\n" + body + "```\n"
+    inline = "## A\n\n{% raw %}```mermaid\n" + body + "```{% endraw %}\n"
+    texts = []
+    for source in (raw, plain, inline):
+        (tmp_path / str(len(texts))).mkdir()
+        cfg = make_project(tmp_path / str(len(texts)), {"01-a.md": source})
+        texts.append(render_d(cfg).slides[0].text)
+    assert "A{{Decision}}" in texts[0] and texts[0].replace("\n\n\n", "\n\n") .strip() == texts[1].strip()
+    assert "A{{Decision}}" in texts[2]
+    (tmp_path / "if").mkdir()
+    cfg = make_project(tmp_path / "if", {"01-a.md": "## A\n\n{% if true %}\n```mermaid\n" + body + "```\n{% endif %}\n"})
+    assert "A{{Decision}}" in render_d(cfg).slides[0].text
+
+
+def test_a_slide_saved_in_another_encoding_is_named_with_its_line(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n"})
+    (tmp_path / "slides/d/01-a.md").write_bytes("## A\n\nCaf\u00e9 au lait\n".encode("latin-1"))
+    assert error_of(cfg) == "slides/d/01-a.md:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"

@@ -3,8 +3,9 @@
 Security is checked here, on the server, for every request (not in the page):
 - the Host header must name this server (127.0.0.1:<port> or localhost:<port>): a DNS-rebinding name
   pointing at loopback gets nothing, not even the page that carries the token;
-- every control (run, signal, kill, start) needs the per-session token, which only the served page
-  carries, in the X-Present-Token header, and an Origin (when the browser sends one, and it always does
+- every control (run, signal, kill, start), the event stream and the status (every pid, Temporal's
+  address) need the per-session token, which only the served page carries, in the X-Present-Token
+  header (the stream: ?token=), and a control an Origin (when the browser sends one, and it always does
   for a POST) that is this server's own. Anything else is 403 and nothing happens.
 """
 
@@ -71,7 +72,7 @@ def make_app(session: PresentSession) -> web.Application:
     app.router.add_get("/__present/client.css", lambda r: web.FileResponse(STATIC / "client.css"))
     app.router.add_get("/__present/replay.js", lambda r: web.FileResponse(REPLAY_JS))
     app.router.add_get("/__present/events", lambda r: _events(session, r))
-    app.router.add_get("/__present/status", lambda r: web.json_response(session.status()))
+    app.router.add_get("/__present/status", lambda r: _status(session, r))
     app.router.add_post("/__present/demo/{name}/run", lambda r: _control(session, r, "run"))
     app.router.add_post("/__present/demo/{name}/control/{action}", lambda r: _control(session, r, "control"))
     app.router.add_post("/__present/demo/{name}/worker/{op}", lambda r: _control(session, r, "worker"))
@@ -87,6 +88,18 @@ async def _deck_page(session: PresentSession) -> web.Response:
     return web.Response(text=inject(built.html, session.token, session.deck_name, built.version), content_type="text/html")
 
 
+def _has_token(session: PresentSession, request: web.Request) -> bool:
+    sent = request.headers.get(TOKEN_HEADER) or request.query.get("token", "")
+    return hmac.compare_digest(sent.encode(), session.token.encode())
+
+
+async def _status(session: PresentSession, request: web.Request) -> web.Response:
+    """Every pid, the Temporal address and namespace: the presenter's, like every control."""
+    if not _has_token(session, request):
+        return web.Response(status=403, text="forbidden: missing or wrong session token\n")
+    return web.json_response(session.status())
+
+
 async def _svg(session: PresentSession, key: str) -> web.Response:
     svg = session.deck.state.svgs.get(key)
     if svg is None:
@@ -96,7 +109,7 @@ async def _svg(session: PresentSession, key: str) -> web.Response:
 
 
 async def _events(session: PresentSession, request: web.Request) -> web.StreamResponse:
-    if not hmac.compare_digest(request.query.get("token", "").encode(), session.token.encode()):
+    if not _has_token(session, request):
         return web.Response(status=403, text="forbidden: missing or wrong session token\n")
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
     await response.prepare(request)

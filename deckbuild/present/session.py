@@ -203,23 +203,36 @@ class PresentSession:
         await loop.run_in_executor(None, self.deck.baseline)
         while True:
             paths = await self._watcher.next_batch()
-            changed_demos = {name for p in paths if (name := self._demo_of(p))}
-            for name in sorted(changed_demos):
-                self._tasks.append(asyncio.create_task(self._recapture(name)))
-            if any(self._affects_deck(p) for p in paths):
-                started = time.perf_counter()
-                update = await loop.run_in_executor(None, self.deck.rebuild)
-                if update is None:
-                    self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
-                    self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
-                else:
-                    if update.reload:  # the pages will load the full page: let marp-cli write it first
-                        await loop.run_in_executor(None, self.deck.rebuild_page)
-                    self._publish_deck(update)
-                    stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
-                    self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
-                              f"{len(update.slides)} slide(s) changed{', pages reload' if update.reload else ''})")
-                    self._catch_up_page()
+            # Like mkdocs' livereload: whatever goes wrong with one rebuild is reported (terminal and
+            # overlay) and the loop carries on; a loop that died would silently stop every later save.
+            try:
+                await self._rebuild_once(paths, loop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # noqa: BLE001 - the session must outlive any one save
+                error = f"unexpected error while rebuilding ({type(err).__name__}: {err}); the last good deck stays up"
+                self.deck.state.error = error
+                self._out(f"present: {error}")
+                self.hub.publish("build", {"error": error}, topic="build")
+
+    async def _rebuild_once(self, paths: set[Path], loop: asyncio.AbstractEventLoop) -> None:
+        changed_demos = {name for p in paths if (name := self._demo_of(p))}
+        for name in sorted(changed_demos):
+            self._tasks.append(asyncio.create_task(self._recapture(name)))
+        if any(self._affects_deck(p) for p in paths):
+            started = time.perf_counter()
+            update = await loop.run_in_executor(None, self.deck.rebuild)
+            if update is None:
+                self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
+                self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
+            else:
+                if update.reload:  # the pages will load the full page: let marp-cli write it first
+                    await loop.run_in_executor(None, self.deck.rebuild_page)
+                self._publish_deck(update)
+                stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
+                self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
+                          f"{len(update.slides)} slide(s) changed{', pages reload' if update.reload else ''})")
+                self._catch_up_page()
 
     def _affects_deck(self, path: Path) -> bool:
         if path.is_relative_to(self.cfg.demos_dir):
