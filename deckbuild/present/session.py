@@ -23,6 +23,7 @@ from deckbuild import demos, diagrams, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.present import preflight, proctree
+from deckbuild.present.children import Child, MarpChild, RendererChild
 from deckbuild.present.hub import Hub
 from deckbuild.present.livedeck import LiveDeck
 from deckbuild.present.marp_warm import WarmMarp
@@ -52,10 +53,13 @@ class PresentSession:
         self.live = LiveDemos(self)
         self.deck: LiveDeck  # set in run()
         self.palette = _deck_palette(cfg, deck_name)  # the live pictures' colours
-        self._marp: WarmMarp | None = None  # the hot path: changed slides by marp-core
-        self._page_marp: WarmMarp | None = None  # the full page by marp-cli, behind it
+        # The long-lived helpers, each kept alive by its owner (children.py): the hot path (changed
+        # slides by marp-core), the full page by marp-cli behind it, the Mermaid renderer.
+        self.marp = self._marp_child("marp-core (changed slides)", "marp-slides.log")
+        self.page_marp = self._marp_child("marp-cli (full page)", "marp-page.log")
+        self.renderer = Child("Mermaid renderer", self._start_renderer, alive=_renderer_alive, close=_close_renderer,
+                              pids=lambda r: list(r.pids), tail=lambda r: "\n".join(r._stderr), report=self._child_news)
         self._page_task: asyncio.Task | None = None
-        self._renderer: Any = None
         self._renderer_start: asyncio.Future | None = None
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
@@ -78,10 +82,11 @@ class PresentSession:
             "error": self.deck.state.error,
             "temporal": self.temporal.state.as_dict(),
             "workers": {name: self.workers.status(name) for name in self._demo_names()},
-            "pids": {"marp": self._marp.pid if self._marp else None, "page_marp": self._page_marp.pid if self._page_marp else None, "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
-                     "diagrams": list(self._renderer.pids) if self._renderer is not None else []},
+            "pids": {"marp": _first(self.marp.pids), "page_marp": _first(self.page_marp.pids), "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
+                     "diagrams": self.renderer.pids},
+            "children": {c.name: {"state": c.state, "restarts": c.restarts, "pids": c.pids} for c in (self.marp, self.page_marp, self.renderer)},
             "pages": self.hub.page_count,
-            "renderer": self._renderer is not None and bool(self._renderer_start and self._renderer_start.done()),
+            "renderer": self.renderer.state == "up",
         }
 
     def _demo_names(self) -> list[str]:
@@ -114,15 +119,11 @@ class PresentSession:
         loop = asyncio.get_running_loop()
         # The two warm marp processes start while the deck renders; a second start of an unchanged
         # deck serves its cached page without waiting for them.
-        marps = asyncio.gather(
-            loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-slides.log")),
-            loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-page.log")),
-        )
-        self.deck = LiveDeck(self.cfg, self.deck_name)
+        marps = asyncio.gather(loop.run_in_executor(None, self.marp.get), loop.run_in_executor(None, self.page_marp.get))
+        self.deck = LiveDeck(self.cfg, self.deck_name, marp=MarpChild(self.marp), page_marp=MarpChild(self.page_marp))
         built = await loop.run_in_executor(None, self.deck.first_build)
         if built is None and self.deck.state.error is None:  # not in the cache: marp-cli writes the page
-            self._marp, self._page_marp = await marps
-            self.deck.set_marp(self._marp, self._page_marp)
+            await marps
             built = await loop.run_in_executor(None, self.deck.rebuild_page)
         if built is None:
             self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
@@ -140,9 +141,8 @@ class PresentSession:
         self._out(f"present: presenter view  {self.presenter_url}")
         self._out("present: Web UI          (comes up with Temporal; printed below)" if self._with_temporal else "present: Temporal        off")
         self._out("present: Ctrl-C stops everything")
-        if self._marp is None:
-            self._marp, self._page_marp = await marps
-            self.deck.set_marp(self._marp, self._page_marp)
+        await marps
+        self._tasks.append(asyncio.create_task(self._watch_children()))
 
     async def _start_temporal_behind_the_first_slide(self, wait_s: float = 3.0, after_page_s: float = 1.0) -> None:
         """The dev server and a dozen worker processes (each importing the SDK) take both cores for
@@ -168,15 +168,9 @@ class PresentSession:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.workers.stop_all)
         await loop.run_in_executor(None, self.temporal.stop)
-        if self._renderer is not None:
-            if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
-                await asyncio.gather(self._renderer_start, return_exceptions=True)
-            tree = proctree.tree_of(list(self._renderer.pids))
-            await loop.run_in_executor(None, self._renderer.close)
-            await loop.run_in_executor(None, proctree.reap, tree)
-        for marp in (self._marp, self._page_marp):
-            if marp:
-                await loop.run_in_executor(None, marp.close)
+        if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
+            await asyncio.gather(self._renderer_start, return_exceptions=True)
+        await asyncio.gather(*(loop.run_in_executor(None, child.close) for child in (self.renderer, self.marp, self.page_marp)))
 
     # --- the deck -------------------------------------------------------------------------------------
     def _publish_deck(self, update) -> None:
@@ -284,15 +278,34 @@ class PresentSession:
         """Start the long-lived Mermaid renderer behind the first slide."""
         loop = asyncio.get_running_loop()
         try:
-            theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
-            config = diagrams.mermaid_config(theme_css)
-            renderer = diagrams.MermaidRenderer(self.cfg, config)
-            self._renderer = renderer  # owned from now on: shutdown closes it even while it starts
-            self._renderer_start = loop.run_in_executor(None, renderer.start)  # Node + one Chromium with Mermaid loaded
+            self._renderer_start = loop.run_in_executor(None, self.renderer.get)  # Node + one Chromium with Mermaid loaded
             await self._renderer_start
-            self.deck.set_renderer(renderer)
+            self.deck.set_renderer(RendererChild(self.renderer))
         except (BuildError, OSError) as err:
             self._out(f"present: diagrams will use a fresh mermaid-cli per change ({getattr(err, 'message', err)})")
+
+    # --- the long-lived helpers -------------------------------------------------------------------
+    def _marp_child(self, name: str, log: str) -> Child:
+        return Child(name, lambda: WarmMarp(self.cfg, self.log_dir / log), alive=lambda m: m.alive(), close=lambda m: m.close(),
+                     pids=lambda m: [m.pid], tail=lambda m: m.log_tail(), report=self._child_news)
+
+    def _start_renderer(self):
+        theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
+        return diagrams.MermaidRenderer(self.cfg, diagrams.mermaid_config(theme_css)).start()
+
+    def _child_news(self, line: str) -> None:
+        """One line in the terminal and on the open pages (a notice, never in the way)."""
+        self._out(f"present: {line}")
+        self.hub.publish("notice", {"text": line})
+
+    async def _watch_children(self) -> None:
+        """Twice a second: a helper that died is reaped now and started again (not at the next edit)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(0.5)
+            for child in (self.marp, self.page_marp, self.renderer):
+                if child.state == "up" and child.pids and not all(proctree.alive(p) for p in child.pids):
+                    await loop.run_in_executor(None, child.check)
 
     # --- Temporal and workers ---------------------------------------------------------------------
     def _temporal_changed(self, state: TemporalState) -> None:
@@ -350,6 +363,21 @@ class PresentSession:
                     self._out(f"present: workers         {count} processes up ({', '.join(names)})")
                     announced = True
             await asyncio.sleep(1.0)
+
+
+def _first(pids: list[int]) -> int | None:
+    return pids[0] if pids else None
+
+
+def _renderer_alive(renderer) -> bool:
+    """The Node process and the Chromium it drives: a renderer without its browser is dead too."""
+    return renderer.alive() and all(proctree.alive(pid) for pid in renderer.pids)
+
+
+def _close_renderer(renderer) -> None:
+    tree = proctree.tree_of(list(renderer.pids))  # before stopping it reparents the tail
+    renderer.close()
+    proctree.reap(tree)
 
 
 def _deck_palette(cfg: Config, deck_name: str) -> dict[str, str]:

@@ -66,6 +66,22 @@
     overlay.append(title, pre);
   }
 
+  // ---- notices: a helper process died and came back, in one line that fades (never in the way) -------
+  function showNotice(text) {
+    let box = document.getElementById('present-notice');
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'present-notice';
+      box.setAttribute('role', 'status');
+      document.body.appendChild(box);
+    }
+    box.textContent = text;
+    box.classList.add('shown');
+    clearTimeout(showNotice.timer);
+    showNotice.timer = setTimeout(() => box.classList.remove('shown'), 6000);
+    state.notices = (state.notices || []).concat([text]).slice(-20);
+  }
+
   // ---- demo slides ---------------------------------------------------------------------------------
   const el = (tag, cls, text) => {
     const node = document.createElement(tag);
@@ -285,6 +301,7 @@
   // One stream per page. The presenter view's next-slide preview (an iframe of this page,
   // ?view=next) runs no stream of its own: it listens to its parent's.
   const handlers = {
+    notice: (data) => showNotice(data.text),
     deck: (data) => onDeck(data),
     build: (data) => showBuild(data),
     temporal: (data) => { state.temporal = data; decorateAll(); },
