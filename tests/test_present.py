@@ -4,6 +4,7 @@ stopped with Ctrl-C. Tests run in file order and share the one session (starting
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -65,11 +66,11 @@ def go_to_demo(page: Page, demo: str) -> None:
     expect(active(page, ".present-bar")).to_be_visible()
 
 
-def post(session: PresentProcess, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+def post(session: PresentProcess, path: str, headers: dict[str, str] | None = None, timeout_s: float = 10) -> tuple[int, str]:
     request = urllib.request.Request(f"{session.url}{path.lstrip('/')}", data=b"{}", method="POST",
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
@@ -391,6 +392,40 @@ def test_a_dead_temporal_server_falls_back_to_cached_and_comes_back(session: Pre
     session.wait_until_ready()
     active(page, ".present-btn").filter(has_text="Run live").click()
     expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=15000)
+
+
+def test_a_restart_mid_run_reattaches_the_slide_to_the_run_still_open(tmp_path: Path, browser: Browser):
+    """Ctrl-C in the middle of the inbox (runs persist in .temporal/present.sqlite), `make present`
+    again: the inbox slide shows that same run LIVE with its buttons, and they still work."""
+    first = PresentProcess.on_copy(tmp_path / "project").start()
+    try:
+        first.wait_until_ready()
+        token = first.token
+        code, body = post(first, "__present/demo/inbox/run", {"X-Present-Token": token, "Origin": first.url.rstrip("/")}, timeout_s=60)
+        assert code == 200, body
+        workflow_id = json.loads(body)["workflow_id"]
+        time.sleep(2)  # its items arrive
+    finally:
+        assert first.stop() == 0
+    second = PresentProcess(first.root).start()
+    try:
+        second.wait_until_ready()
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(second.url)
+        page.wait_for_function("() => window.__present && window.__present.version > 0")
+        go_to_demo(page, "inbox")
+        expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=20000)
+        assert page.evaluate("() => window.__present.demos.inbox.run.workflow_id") == workflow_id
+        expect(active(page, ".present-live g.story-human").filter(has_text="signal add_item ×4")).to_be_visible(timeout=10000)
+        rows = active(page, ".present-snapshot .present-row")
+        expect(rows).to_have_count(4, timeout=15000)
+        rows.first.locator(".present-btn", has_text="approve").click()
+        expect(rows).to_have_count(3, timeout=10000)
+        context.close()
+    finally:
+        assert second.stop() == 0
+    assert second.leftovers() == []
 
 
 # --- shutdown: last, it stops the shared session -------------------------------------------------------------

@@ -160,6 +160,33 @@ class LiveDemos:
         self.publish(name)
         return {"workflow_id": run.workflow_id, "run_id": run.run_id}
 
+    async def reattach(self) -> None:
+        """After a restart of `make present` (runs persist in .temporal/present.sqlite): each demo's
+        newest run still open on the server is followed again, from its first event, so its slide
+        shows it LIVE with its controls instead of forgetting it."""
+        from demos.common.live import live_task_queue
+
+        client = self._client()
+        for name in self._session.demo_names():
+            if self.module(name) is None or name in self.runs:
+                continue
+            query = f'TaskQueue="{live_task_queue(name)}" AND ExecutionStatus="Running"'
+            try:
+                found = [w async for w in client.list_workflows(query, limit=20)]
+            except Exception:  # noqa: BLE001 - visibility not answering: nothing to re-attach
+                continue
+            if not found or name in self.runs:
+                continue
+            newest = max(found, key=lambda w: w.start_time)
+            handle = client.get_workflow_handle(newest.id, run_id=newest.run_id)
+            run = LiveRun(newest.id, newest.run_id, handle=handle)
+            run.story = LiveStory(name, self._session.palette, self._box(self.module(name)))
+            run.story.render()
+            self.runs[name] = run
+            self.messages[name] = "re-attached to the run left open by the previous session"
+            run.task = asyncio.create_task(self._follow(name, run))
+            self.publish(name)
+
     async def control(self, name: str, action: str, args: dict) -> dict:
         from demos.common.live import ControlRejected
 

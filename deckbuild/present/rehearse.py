@@ -62,7 +62,7 @@ async def _until(condition, timeout_s: float) -> None:
 
 async def _rehearse(cfg: Config, names: list[str] | None) -> int:
     session = PresentSession(cfg, "talk", port=0, out=lambda line: print(line, flush=True))
-    available = [n for n in session._demo_names() if session.live.module(n) is not None]
+    available = [n for n in session.demo_names() if session.live.module(n) is not None]
     names = names or available
     unknown = [n for n in names if n not in available]
     if unknown:

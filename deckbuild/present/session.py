@@ -64,6 +64,7 @@ class PresentSession:
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
         self._worker_lock = asyncio.Lock()
+        self._reattached = False
 
     # --- urls --------------------------------------------------------------------------------------
     @property
@@ -81,7 +82,7 @@ class PresentSession:
             "version": built.version if built else None,
             "error": self.deck.state.error,
             "temporal": self.temporal.state.as_dict(),
-            "workers": {name: self.workers.status(name) for name in self._demo_names()},
+            "workers": {name: self.workers.status(name) for name in self.demo_names()},
             "pids": {"marp": _first(self.marp.pids), "page_marp": _first(self.page_marp.pids), "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
                      "diagrams": self.renderer.pids},
             "children": {c.name: {"state": c.state, "restarts": c.restarts, "pids": c.pids} for c in (self.marp, self.page_marp, self.renderer)},
@@ -89,7 +90,7 @@ class PresentSession:
             "renderer": self.renderer.state == "up",
         }
 
-    def _demo_names(self) -> list[str]:
+    def demo_names(self) -> list[str]:
         return demos.demo_names(self.cfg)
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -242,7 +243,7 @@ class PresentSession:
         parts = path.relative_to(self.cfg.demos_dir).parts
         if len(parts) < 2 or path.name in NOT_IN_CAPTURE or parts[0] in ("captures", "common"):
             return None
-        return parts[0] if parts[0] in self._demo_names() else None
+        return parts[0] if parts[0] in self.demo_names() else None
 
     async def _recapture(self, name: str) -> None:
         """A demo's source changed: restart its live workers on the new code, and re-capture it in the
@@ -313,9 +314,12 @@ class PresentSession:
         if state.state == "up":
             ui = f", Web UI {state.ui_url}" if state.ui_url else ""
             self._out(f"present: Temporal        up at {state.address} (namespace {state.namespace}{ui})")
+            if not self._reattached:  # runs a previous session left open on the server (Ctrl-C mid-demo)
+                self._reattached = True
+                self._tasks.append(asyncio.get_running_loop().create_task(self.live.reattach()))
         elif state.state == "down":
             self._out(f"present: Temporal        DOWN: {state.reason} (slides show their captured runs)")
-        for name in self._demo_names():
+        for name in self.demo_names():
             self.live.publish(name)
 
     def _workers_changed(self, demo: str) -> None:
@@ -350,7 +354,7 @@ class PresentSession:
         announced = False
         while True:
             if self.temporal.state.state == "up":
-                names = [n for n in self._demo_names() if self.live.module(n) is not None]
+                names = [n for n in self.demo_names() if self.live.module(n) is not None]
                 killed = self.workers.killed_demos()
                 for dead in self.workers.crashed():
                     self._out(f"present: worker {dead.demo}/{dead.role} pid {dead.proc.pid} exited; restarting it")
