@@ -61,6 +61,7 @@ demo: demos-setup
 
 # --- checks ------------------------------------------------------------------------------
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: setup

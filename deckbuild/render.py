@@ -284,7 +284,8 @@ def _check_no_new_break(slide: RenderedSlide, cfg: Config) -> None:
     for index, line in _scan(lines):
         if SLIDE_BREAK_RE.match(line):
             line_in_part = _template_line_producing(slide.source.splitlines(), lines[:index])
-            raise source_error(slide.path, slide.first_line - 1 + line_in_part, "rendering this slide produced a slide break (a line of ---) that is not in the file: write slide breaks in the slide file itself", cfg.root)
+            raise source_error(slide.path, slide.first_line - 1 + line_in_part, "rendering this slide produced a slide break (a line of ---) "
+                               "that is not in the file: write slide breaks in the slide file itself", cfg.root)
 
 
 def _template_line_producing(source: list[str], rendered_before: list[str]) -> int:
@@ -349,7 +350,8 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
         for number, (first_line, part) in enumerate(parts, 1):
             if not part.strip():  # the break after it, or (for the last slide) the one before
                 line = first_line + part.count("\n") if number < len(parts) else first_line - 1
-                raise source_error(path, line, "empty slide: this slide break has nothing before or after it (two breaks in a row, or a break at the start or end of the file)", cfg.root)
+                raise source_error(path, line, "empty slide: this slide break has nothing before or after it "
+                                   "(two breaks in a row, or a break at the start or end of the file)", cfg.root)
             try:
                 text = _render_slide(env, values, path, name, first_line, part)
             except Exception as err:  # noqa: BLE001 - every template error becomes file:line

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import shutil
 from pathlib import Path
 
 import pytest
@@ -254,7 +253,8 @@ TRAINING_DIAGRAMS = {
     "Temporal server architecture": ("Frontend", "History", "Matching", "Persistence", "Worker service"),
     "Event sourcing in Temporal": ("Event history: append only", "Timer fired", "replay"),
 }
-TRAINING_TABLES = ["Monoliths: strengths and weaknesses", "SOA: strengths and weaknesses", "Temporal at a glance", "The components together", "Orchestration tools compared", "Local vs. remote activities"]
+TRAINING_TABLES = ["Monoliths: strengths and weaknesses", "SOA: strengths and weaknesses", "Temporal at a glance", "The components together",
+                   "Orchestration tools compared", "Local vs. remote activities"]
 # The demo slides another team writes land right after their topic's last slide.
 TRAINING_DEMOS = {
     "145-demo-account-validation.md": "Your first workflow (theory)",

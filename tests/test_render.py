@@ -176,7 +176,8 @@ def test_a_demo_panel_draws_the_captured_run_as_a_story_picture(tmp_path: Path):
     one line of HTML (a blank line would end Markdown's HTML block), every captured text escaped."""
     import json
     history = json.loads((Path(__file__).parent / "data/history_retry_signal_timer.json").read_text())
-    capture = {"demo": "x", "history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00", "versions": {"temporalio": "1", "server": "2"}}
+    capture = {"demo": "x", "history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00",
+               "versions": {"temporalio": "1", "server": "2"}}
     cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n<!-- _class: demo -->\n## Demo\n\n{{ m.demo_panel(cap) }}\n"})
     rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"cap": capture})
     from deckbuild import diagrams

@@ -22,7 +22,7 @@ Annotations are what happened outside the history, with their time:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from deckbuild.history_view import _attrs, _failure, event_kind, payload_text, shorten
