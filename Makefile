@@ -12,7 +12,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 help:
 	@echo "make deck          build every deck to build/<deck>.html and .pdf (sets everything up first)"
 	@echo "make present       the talk on stage: Temporal, demo workers, deck served and rebuilt on save"
-	@echo "                   (DECK=training PORT=8090 to choose; Ctrl-C stops everything)"
+	@echo "                   (DECK=training PORT=8090 to choose; SHARE=1: the audience follows on its phones; Ctrl-C stops everything)"
 	@echo "make rehearse      run every demo once live, as on stage, and report each one's outcome"
 	@echo "make test          run the whole test suite"
 	@echo "make bench         benchmark the build (prints a table of ratios)"
@@ -49,8 +49,9 @@ pdf: setup
 
 DECK ?= talk
 PORT ?= 8090
+SHARE ?=
 present: setup
-	@$(PY) build.py present --deck $(DECK) --port $(PORT)
+	@$(PY) build.py present --deck $(DECK) --port $(PORT) $(if $(SHARE),--share)
 
 rehearse: demos-setup
 	$(PY) build.py rehearse

@@ -92,7 +92,7 @@ class LiveDemos:
 
     # --- state published to the pages -----------------------------------------------------------
     def publish(self, name: str) -> None:
-        self._session.hub.publish("demo", self.state(name), topic=f"demo:{name}")
+        self._session.publish_demo(name, self.state(name))
 
     def redraw(self, name: str) -> None:
         """Draw the run's picture again soon: events fetched together are drawn once."""

@@ -9,9 +9,11 @@ stopped whole (see proctree), so Ctrl-C leaves no process and no bound port.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
@@ -25,6 +27,8 @@ from deckbuild.errors import BuildError, ExitCode
 from deckbuild.present import preflight, proctree
 from deckbuild.present.children import Child, MarpChild, RendererChild
 from deckbuild.present.hub import Hub
+from deckbuild.present.http import allowed_hosts, make_app
+from deckbuild.present.room import DEFAULT_MAX_DEVICES, Room, lan_address, qr_text
 from deckbuild.present.livedeck import LiveDeck
 from deckbuild.present.marp_warm import WarmMarp
 from deckbuild.present.temporal_owner import TemporalOwner, TemporalState
@@ -35,10 +39,18 @@ DEFAULT_PORT = 8090
 
 
 class PresentSession:
-    def __init__(self, cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, out: Callable[[str], None] = print):
+    def __init__(self, cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, out: Callable[[str], None] = print,
+                 share: Share | None = None):
         self.cfg = cfg
         self.deck_name = deck_name
         self.port = port
+        self.share = share
+        # Share mode: the room (audience devices, remotes; roles in room.py). Without it, nothing of it exists.
+        self.room = Room(max_devices=share.max_devices) if share else None
+        self.lan = lan_address() if share else None
+        if self.room is not None:
+            self.room.on_change = self._room_changed
+        self.hosts = allowed_hosts(port, {f"{h}:{port}" for h in (self.lan, share.bind, socket.gethostname()) if h and h not in ("0.0.0.0", "::")} if share else set())
         self.token = secrets.token_urlsafe(24)
         self.hub = Hub()
         self.log_dir = cfg.build_dir / ".present" / "logs"
@@ -65,15 +77,21 @@ class PresentSession:
         self._runner: web.AppRunner | None = None
         self._worker_lock = asyncio.Lock()
         self._reattached = False
+        self._room_soon = False
 
     # --- urls --------------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        """The deck, as the terminal prints it (in share mode with the presenter's key)."""
+        return f"http://127.0.0.1:{self.port}/" + (f"?key={self.room.presenter_key}" if self.room else "")
 
     @property
     def presenter_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/?view=presenter"
+        return f"http://127.0.0.1:{self.port}/?view=presenter" + (f"&key={self.room.presenter_key}" if self.room else "")
+
+    @property
+    def audience_url(self) -> str:
+        return f"http://{self.lan}:{self.port}/r/{self.room.room_id}" if self.room else ""
 
     def status(self) -> dict:
         built = self.deck.state.built
@@ -131,15 +149,19 @@ class PresentSession:
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
         else:
             self.hub.publish("build", {"error": None}, topic="build")
-        from deckbuild.present.http import make_app
-
         self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
+        for address in self._listen_on():
+            await web.TCPSite(self._runner, address, self.port, reuse_address=True).start()
         self._watcher = SourceWatcher([self.cfg.slides_dir, self.cfg.theme_dir, self.cfg.demos_dir], loop)
         self._watcher.start()
         self._out(f"present: deck            {self.url}")
         self._out(f"present: presenter view  {self.presenter_url}")
+        if self.room is not None:
+            self._out(f"present: audience  {self.audience_url}")
+            self._out(qr_text(self.audience_url).rstrip("\n"))
+            self._out(f"present: share mode: the deck's port listens on {self.share.bind} (audience pages, at most {self.room.max_devices} devices); "
+                      "Temporal, its Web UI, the workers and the renderers stay on 127.0.0.1")
         self._out("present: Web UI          (comes up with Temporal; printed below)" if self._with_temporal else "present: Temporal        off")
         self._out("present: Ctrl-C stops everything")
         await marps
@@ -164,6 +186,8 @@ class PresentSession:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.hub.close()
+        if self.room is not None:
+            self.room.close()  # every device's stream ends; every pairing ends with the session
         if self._runner:
             await self._runner.cleanup()  # closes the listening socket and every open stream
         loop = asyncio.get_running_loop()
@@ -176,7 +200,10 @@ class PresentSession:
     # --- the deck -------------------------------------------------------------------------------------
     def _publish_deck(self, update) -> None:
         self.hub.publish("build", {"error": None}, topic="build")
-        self.hub.publish("deck", update.message(), topic="deck")
+        message = update.message()
+        self.hub.publish("deck", message, topic="deck")
+        if self.room is not None:  # the audience patches the same slides; speaker notes stay the presenter's
+            self.room.broadcast("deck", json.dumps({**message, "notes": {}}, separators=(",", ":")))
 
     def _catch_up_page(self) -> None:
         """marp-cli's full page follows the hot update in the background (one at a time, newest wins)."""
@@ -311,6 +338,8 @@ class PresentSession:
     # --- Temporal and workers ---------------------------------------------------------------------
     def _temporal_changed(self, state: TemporalState) -> None:
         self.hub.publish("temporal", state.as_dict(), topic="temporal")
+        if self.room is not None:  # the audience learns up or down, not where
+            self.room.broadcast("temporal", json.dumps({"state": state.state}))
         if state.state == "up":
             ui = f", Web UI {state.ui_url}" if state.ui_url else ""
             self._out(f"present: Temporal        up at {state.address} (namespace {state.namespace}{ui})")
@@ -324,6 +353,79 @@ class PresentSession:
 
     def _workers_changed(self, demo: str) -> None:
         self.live.publish(demo)
+
+    # --- share mode: what the room is told ---------------------------------------------------------
+    def _listen_on(self) -> list[str]:
+        if self.share is None:
+            return ["127.0.0.1"]
+        if self.share.bind in ("0.0.0.0", "::", "127.0.0.1"):
+            return [self.share.bind]
+        return ["127.0.0.1", self.share.bind]
+
+    def publish_demo(self, name: str, state: dict) -> None:
+        """A demo's state to the presenter's pages, and to the room: the viewers' without controls
+        or process ids; a remote allowed the demo controls gets them."""
+        self.hub.publish("demo", state, topic=f"demo:{name}")
+        if self.room is None:
+            return
+        self.room.broadcast("demo", json.dumps(_for_viewers(state), separators=(",", ":")))
+        full = json.dumps(state, separators=(",", ":"))
+        for device, remote in self.room.remotes.items():
+            if remote.demo_controls:
+                self.room.tell(device, "demo", full)
+
+    def audience_state(self, device: str) -> list[tuple[str, str]]:
+        """What a device that just connected is told: where the deck is, the live pictures, its role."""
+        dumps = lambda value: json.dumps(value, separators=(",", ":"))  # noqa: E731
+        out = [("follow", dumps(self.room.follow)), ("temporal", dumps({"state": self.temporal.state.state}))]
+        remote = self.room.remotes.get(device)
+        for name in self.demo_names():
+            state = self.hub.latest(f"demo:{name}")
+            if state:
+                out.append(("demo", dumps(state if remote and remote.demo_controls else _for_viewers(state))))
+        out.append(("role", dumps(self._role_message(device))))
+        return out
+
+    def _role_message(self, device: str) -> dict:
+        remote = self.room.remotes.get(device)
+        asking = next((p.code for p in self.room.pairings.values() if p.device == device), None)
+        message = {"role": "remote" if remote else "viewer", "demo_controls": bool(remote and remote.demo_controls), "asking": asking}
+        if remote:
+            message["code"] = remote.code
+            message["notes"] = self.deck.notes_of(self.room.follow.get("slide", 1) - 1)
+        return message
+
+    def tell_device(self, device: str | None) -> None:
+        """A device's role changed (paired, denied, revoked): it is told, with the demos as it may now see them."""
+        if device:
+            for event, data in self.audience_state(device)[2:]:
+                self.room.tell(device, event, data)
+            self._room_changed()
+
+    def set_follow(self, slide: int, fragment: int, **extra) -> None:
+        """The presenter's page says where the deck is: every device follows; remotes get its notes."""
+        follow = {"slide": slide, "fragment": fragment, **extra}
+        if follow == self.room.follow:
+            return
+        self.room.follow = follow
+        self.room.broadcast("follow", json.dumps(follow, separators=(",", ":")))
+        notes = json.dumps({"slide": slide, "notes": self.deck.notes_of(slide - 1)}, separators=(",", ":"))
+        self.room.broadcast("notes", notes, remotes_only=True)
+
+    def demos_on_slide(self, slide: int) -> list[str]:
+        return list(self.room.follow.get("demos") or []) if self.room.follow.get("slide") == slide else []
+
+    def _room_changed(self) -> None:
+        """The presenter view's room panel, at most a few times a second (a room filling up is one update)."""
+        if self._room_soon:
+            return
+        self._room_soon = True
+
+        def publish() -> None:
+            self._room_soon = False
+            self.hub.publish("room", self.room.listing(), topic="room")
+
+        asyncio.get_running_loop().call_later(0.25, publish)
 
     async def start_worker(self, name: str, role: str) -> WorkerProc:
         from demos.common.live import live_task_queue
@@ -369,8 +471,23 @@ class PresentSession:
             await asyncio.sleep(1.0)
 
 
+class Share:
+    """`build.py present --share`: the audience follows on its own devices (room.py)."""
+
+    def __init__(self, bind: str = "0.0.0.0", max_devices: int = DEFAULT_MAX_DEVICES):
+        self.bind = bind
+        self.max_devices = max_devices
+
+
 def _first(pids: list[int]) -> int | None:
     return pids[0] if pids else None
+
+
+def _for_viewers(state: dict) -> dict:
+    """A demo's state as a viewer sees it: whether it runs live and its picture; no controls, no pids."""
+    run = state.get("run")
+    return {"name": state.get("name"), "live": state.get("live"), "stale": state.get("stale"), "viewer": True,
+            "run": {k: run.get(k) for k in ("workflow_id", "run_id", "status", "picture", "error")} if run else None}
 
 
 def _renderer_alive(renderer) -> bool:
@@ -393,9 +510,9 @@ def _deck_palette(cfg: Config, deck_name: str) -> dict[str, str]:
         return read_palette((cfg.theme_dir / "midnight-blue.css").read_text())
 
 
-def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True) -> int:
+def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, share: Share | None = None) -> int:
     """`build.py present`: returns the exit code once Ctrl-C (or SIGTERM) has stopped everything."""
-    session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True))
+    session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True), share=share)
     try:
         return asyncio.run(session.run())
     except BuildError as err:

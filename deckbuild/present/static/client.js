@@ -1,10 +1,17 @@
 // Present mode, in the page: live updates of the deck, the build-error overlay, and the demo controls.
 // The server is the authority: every control carries the session token and is checked there.
+// The same script runs the audience's page in share mode (role "audience", room.js beside it): it
+// follows the presenter's slide, shows the live pictures, and offers controls only to a remote the
+// presenter allowed them (the server checks that too).
 (() => {
   'use strict';
   const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || '';
   const token = meta('present-token');
-  const state = { version: 0, temporal: null, demos: {}, build: null, pictureLatencies: [] };
+  const role = meta('present-role') || 'presenter';
+  const audience = role === 'audience';
+  const room = meta('present-room');
+  const api = audience ? `/r/${room}` : '/__present';
+  const state = { version: 0, temporal: null, demos: {}, build: null, pictureLatencies: [], role, remote: null, follow: null };
   window.__present = state; // tests and the benchmark read this
 
   // ---- the deck: patch the slides that changed, on the slide the viewer is on ----------------------
@@ -90,10 +97,12 @@
     return node;
   };
 
+  state.post = post;
   async function post(url, body) {
+    const headers = audience ? { 'X-Room-Token': meta('present-room-token') } : { 'X-Present-Token': token };
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Present-Token': token },
+      headers: Object.assign({ 'Content-Type': 'application/json' }, headers),
       body: JSON.stringify(body || {}),
     });
     let data = {};
@@ -146,6 +155,51 @@
     names.forEach(decorate);
   }
 
+  // The buttons a demo offers (the slide's bar; a remote's panel shows the same, bigger).
+  function demoButtons(name, demo, panel) {
+    const out = [];
+    const section = panel ? (panel.closest('section') || panel) : null;
+    const badge = badgeFor(demo);
+    // The presenter's slide bar; on an audience device only a granted remote's panel (the slide's own bar
+    // is too small on a phone to press).
+    const controls = audience ? !panel && state.remote && state.remote.demo_controls && !demo.viewer : true;
+    if (demo.live !== false && controls) {
+      out.push(button('Run live', () => act(name, `${api}/demo/${name}/run`), !temporalUp()));
+      const workers = demo.workers || {};
+      if (demo.killable) {
+        const alive = (workers[demo.killable] || []).length > 0;
+        out.push(button('Kill worker', () => act(name, `${api}/demo/${name}/worker/kill`), !alive || !temporalUp()));
+        out.push(button('Start worker', () => act(name, `${api}/demo/${name}/worker/start`), alive || !temporalUp()));
+      }
+      if (demo.scalable) out.push(button('+1 worker', () => act(name, `${api}/demo/${name}/worker/add`), !temporalUp()));
+      if (demo.deploy && demo.deploy.length === 2 && !(workers[demo.deploy[1]] || []).length) {
+        out.push(button(`Deploy ${demo.deploy[1]}`, () => act(name, `${api}/demo/${name}/worker/deploy`), !temporalUp()));
+      }
+      const snap = demo.run && demo.run.status === 'running' && demo.run.snapshot;
+      if (!panel && snap) {  // a remote has no list beside the picture: its actions, by row
+        (snap.rows || []).forEach((row) => (row.actions || []).forEach((action) => out.push(button(`${action}: ${row.label}`,
+          () => act(name, `${api}/demo/${name}/control/${action}`, Object.assign({}, row.args, { note: 'from the remote' }))))));
+      }
+    }
+    const captured = section && panel.dataset.demoPart !== 'facts' && section.querySelector('.demo-diagram > svg.story');
+    if (badge.cls !== 'live' && captured && window.storyReplay && !audience) {
+      out.push(button(captured.__storyReplay ? 'Stop' : 'Replay', () => {
+        if (captured.__storyReplay) window.storyReplay.stop(captured);
+        else { window.storyReplay.play(captured); captured.addEventListener('story-replay-end', () => decorate(name), { once: true }); }
+        decorate(name);
+      }));
+    }
+    if (!audience && demo.run && demo.run.url) {
+      const link = el('a', 'present-link', 'Web UI');
+      link.href = demo.run.url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      out.push(link);
+    }
+    return out;
+  }
+  state.demoButtons = (name) => demoButtons(name, state.demos[name] || { name }, null);
+
   function decoratePanel(panel, demo) {
     const name = panel.dataset.demo;
     const section = panel.closest('section') || panel;
@@ -157,34 +211,7 @@
     tag.title = badge.why;
     bar.append(tag);
     if (demo.stale) bar.append(el('span', 'present-badge stale', 'STALE'));
-    if (demo.live !== false) {
-      bar.append(button('Run live', () => act(name, `/__present/demo/${name}/run`), !temporalUp()));
-      const workers = demo.workers || {};
-      if (demo.killable) {
-        const alive = (workers[demo.killable] || []).length > 0;
-        bar.append(button('Kill worker', () => act(name, `/__present/demo/${name}/worker/kill`), !alive || !temporalUp()));
-        bar.append(button('Start worker', () => act(name, `/__present/demo/${name}/worker/start`), alive || !temporalUp()));
-      }
-      if (demo.scalable) bar.append(button('+1 worker', () => act(name, `/__present/demo/${name}/worker/add`), !temporalUp()));
-      if (demo.deploy && demo.deploy.length === 2 && !(workers[demo.deploy[1]] || []).length) {
-        bar.append(button(`Deploy ${demo.deploy[1]}`, () => act(name, `/__present/demo/${name}/worker/deploy`), !temporalUp()));
-      }
-      const captured = panel.dataset.demoPart !== 'facts' && section.querySelector('.demo-diagram > svg.story');
-      if (badge.cls !== 'live' && captured && window.storyReplay) {
-        bar.append(button(captured.__storyReplay ? 'Stop' : 'Replay', () => {
-          if (captured.__storyReplay) window.storyReplay.stop(captured);
-          else { window.storyReplay.play(captured); captured.addEventListener('story-replay-end', () => decorate(name), { once: true }); }
-          decorate(name);
-        }));
-      }
-      if (demo.run && demo.run.url) {
-        const link = el('a', 'present-link', 'Web UI');
-        link.href = demo.run.url;
-        link.target = '_blank';
-        link.rel = 'noopener';
-        bar.append(link);
-      }
-    }
+    bar.append(...demoButtons(name, demo, panel));
     const why = [];
     if (badge.cls === 'cached' && badge.why) why.push(badge.why);
     if (demo.stale) why.push(demo.stale);
@@ -286,7 +313,7 @@
       (row.actions || []).forEach((action) => line.append(button(action, () => {
         const input = box.querySelector('input');
         const args = Object.assign({}, row.args, (snap.note_for || []).includes(action) ? { note: input ? input.value : '' } : {});
-        return act(name, `/__present/demo/${name}/control/${action}`, args);
+        return act(name, `${api}/demo/${name}/control/${action}`, args);
       }, !temporalUp() || demo.run.status !== 'running')));
       box.append(line);
     });
@@ -297,19 +324,61 @@
     }
   }
 
+  // ---- where the deck is: the presenter's page tells the room; a remote's step comes back --------------
+  // Bespoke keeps the slide in the hash and the fragment in ?f=; a popstate makes it read both.
+  function goTo(slide, fragment) {
+    const url = new URL(location.href);
+    if (fragment) url.searchParams.set('f', String(fragment)); else url.searchParams.delete('f');
+    url.hash = `#${slide}`;
+    if (url.href === location.href) return;
+    history.replaceState(history.state, '', url);
+    window.dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+  }
+  state.goTo = goTo;
+
+  function position() {
+    const slides = slideSvgs(document);
+    const active = slides.findIndex((s) => s.classList.contains('bespoke-marp-active'));
+    if (active < 0) return null;
+    const current = slides[active];
+    const fragments = current.querySelectorAll('[data-marpit-fragment]').length;
+    const shown = current.querySelectorAll('[data-bespoke-marp-fragment="active"]').length;
+    const demos = Array.from(new Set(Array.from(current.querySelectorAll('[data-demo]')).map((p) => p.dataset.demo)));
+    return { slide: active + 1, fragment: shown, fragments, count: slides.length, demos };
+  }
+
+  function reportPosition() {
+    let last = '';
+    const report = () => {
+      const now = position();
+      const key = JSON.stringify(now);
+      if (!now || key === last) return;
+      last = key;
+      state.position = now;
+      post('/__present/follow', now).catch(() => {});
+    };
+    new MutationObserver(report).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class', 'data-bespoke-marp-fragment'] });
+    report();
+  }
+
   // ---- the stream -----------------------------------------------------------------------------------
   // One stream per page. The presenter view's next-slide preview (an iframe of this page,
   // ?view=next) runs no stream of its own: it listens to its parent's.
   const handlers = {
     notice: (data) => showNotice(data.text),
     deck: (data) => onDeck(data),
-    build: (data) => showBuild(data),
+    build: (data) => { if (!audience) showBuild(data); },
     temporal: (data) => { state.temporal = data; decorateAll(); },
     demo: (data) => {
       const before = state.demos[data.name] || {};
       state.demos[data.name] = Object.assign(data, { localMessage: before.localMessage && !data.message ? before.localMessage : '' });
       decorate(data.name);
     },
+    navigate: (data) => { if (!audience) goTo(data.slide, data.fragment); }, // a remote's step, as the server counted it
+    follow: (data) => { state.follow = data; if (audience) goTo(data.slide, data.fragment); },
+    role: (data) => { state.remote = data.role === 'remote' ? data : null; decorateAll(); },
+    notes: (data) => { if (state.remote) state.remote.notes = data.notes; },
+    room: (data) => { state.room = data; },
   };
   const listeners = [];
   state.listen = (fn) => { listeners.push(fn); };
@@ -331,23 +400,37 @@
       state.follows = 'parent';
       if (parent.temporal) handlers.temporal(parent.temporal);
       Object.values(parent.demos).forEach((demo) => handlers.demo(JSON.parse(JSON.stringify(demo))));
-      parent.listen((event, data) => { if (event !== 'deck') handlers[event](JSON.parse(JSON.stringify(data))); });
+      parent.listen((event, data) => { if (!['deck', 'navigate', 'follow'].includes(event)) handlers[event](JSON.parse(JSON.stringify(data))); });
       return;
     }
-    const source = new EventSource(`/__present/events?token=${encodeURIComponent(token)}`);
+    const url = audience ? `${api}/events` : `/__present/events?token=${encodeURIComponent(token)}`;
+    const source = new EventSource(url);
     Object.keys(handlers).forEach((event) => source.addEventListener(event, (e) => dispatch(event, JSON.parse(e.data))));
+    source.onopen = () => { state.connected = true; };
     source.onerror = () => {
-      // The session stopped or restarted: show it, and let EventSource retry.
+      // The session stopped or restarted, or the phone slept: show it, and let EventSource retry
+      // (a device that comes back is told the current slide first).
+      state.connected = false;
       state.temporal = { state: 'down', reason: 'the present server is not answering' };
       decorateAll();
     };
   }
 
+  // The audience follows: its own keys and swipes do not turn the slides (room.js gives a remote its own).
+  function followOnly() {
+    const ours = '.room-ui, .present-bar, .present-snapshot';
+    const stop = (e) => { if (!(e.target.closest && e.target.closest(ours))) e.stopImmediatePropagation(); };
+    ['keydown', 'keyup', 'wheel', 'touchstart', 'touchmove', 'touchend'].forEach((t) => window.addEventListener(t, stop, true));
+  }
+
   function init() {
     state.version = Number(meta('present-version')) || 0;
     document.documentElement.dataset.deckVersion = String(state.version);
+    document.documentElement.dataset.presentRole = role;
     decorateAll();
     connect();
+    if (audience) followOnly();
+    else if (meta('present-share') && !parentPresent()) reportPosition();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
