@@ -83,6 +83,8 @@ def make_app(session: Served) -> web.Application:
     async def checked(request: web.Request, handler: Any) -> web.StreamResponse:
         if request.headers.get("Host", "") not in hosts:
             return web.Response(status=403, text="forbidden: unknown Host\n")
+        if (request.content_length or 0) > MAX_BODY:  # refused before anyone reads it
+            return web.Response(status=413, text=f"request body over {MAX_BODY} bytes\n")
         path = request.path
         if path.startswith("/r/"):  # the room's own checks (room_http)
             response = await handler(request)
@@ -165,7 +167,7 @@ async def stream(request: web.Request, queue: asyncio.Queue, on_close: Any) -> w
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
     await response.prepare(request)
     try:
-        await response.write(b": connected\n\n")
+        await response.write(b"retry: 1000\n: connected\n\n")  # a dropped page (Wi-Fi, a phone asleep) tries again after 1 s
         while True:
             try:
                 event, data = await asyncio.wait_for(queue.get(), timeout=15)

@@ -149,7 +149,8 @@ class PresentSession:
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
         else:
             self.hub.publish("build", {"error": None}, topic="build")
-        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3)
+        # handler_cancellation: a page that goes away ends its stream at once (a room's count stays true).
+        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3, handler_cancellation=True)
         await self._runner.setup()
         for address in self._listen_on():
             await web.TCPSite(self._runner, address, self.port, reuse_address=True).start()
