@@ -34,6 +34,7 @@ from tests.deckcheck import launch_options  # noqa: E402
 from tests.present_session import PresentProcess  # noqa: E402
 
 import live_bench  # noqa: E402  (bench/ is on sys.path when this file runs)
+import share_bench  # noqa: E402
 
 EDITS = 10
 DIAGRAM_EDITS = 5
@@ -259,6 +260,7 @@ def run(base: Path) -> list[tuple[str, str, str, float | None, str]]:
             start, marp_start = bench_start(base, browser)
             first_event, round_trip = bench_first_live_event(base, browser)
             picture = live_bench.bench_live_picture(base, browser)
+            room = share_bench.run(base, browser)
         finally:
             browser.close()
     return [
@@ -268,6 +270,7 @@ def run(base: Path) -> list[tuple[str, str, str, float | None, str]]:
         ("Run live click to first event in the picture (vs a 403)", f"{first_event * 1000:.0f} ms", f"{round_trip * 1000:.0f} ms", None,
          "<=500 ms" if first_event <= 0.5 else "NO: >500 ms"),
         *live_bench.rows(picture),
+        *room,
     ]
 
 

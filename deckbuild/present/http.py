@@ -170,10 +170,11 @@ async def stream(request: web.Request, queue: asyncio.Queue, on_close: Any) -> w
         await response.write(b"retry: 1000\n: connected\n\n")  # a dropped page (Wi-Fi, a phone asleep) tries again after 1 s
         while True:
             try:
-                event, data = await asyncio.wait_for(queue.get(), timeout=15)
-                if not event:
+                item = await asyncio.wait_for(queue.get(), timeout=15)
+                message = item if isinstance(item, bytes) else f"event: {item[0]}\ndata: {item[1]}\n\n".encode() if item[0] else b""
+                if not message:
                     break  # the session is shutting down, or this page was too slow to keep up
-                await response.write(f"event: {event}\ndata: {data}\n\n".encode())
+                await response.write(message)
             except asyncio.TimeoutError:
                 await response.write(b": keep-alive\n\n")  # lets a dead connection be noticed
     except (ConnectionResetError, asyncio.CancelledError):

@@ -38,6 +38,14 @@ QUEUE_LIMIT = 200  # messages waiting for one slow device: past that it is dropp
 DEFAULT_MAX_DEVICES = 1000
 
 
+END = b""  # the message that ends a stream
+
+
+def encode(event: str, data: str) -> bytes:
+    """One server-sent event, as the stream writes it."""
+    return f"event: {event}\ndata: {data}\n\n".encode()
+
+
 @dataclass
 class Bucket:
     """A token bucket: `allow()` is False once a device sends faster than RATE_PER_S (burst RATE_BURST)."""
@@ -147,23 +155,25 @@ class Room:
         self._changed()
 
     def broadcast(self, event: str, data: str, *, remotes_only: bool = False) -> None:
+        message = encode(event, data)  # once, for every device
         for queue in list(self._pages):
             if remotes_only and getattr(queue, "device", "") not in self.remotes:
                 continue
             if queue.qsize() >= QUEUE_LIMIT:  # a device that does not read: drop it, it reconnects
-                queue.put_nowait(("", ""))
+                queue.put_nowait(END)
                 self._pages.discard(queue)
                 continue
-            queue.put_nowait((event, data))
+            queue.put_nowait(message)
 
     def tell(self, device: str, event: str, data: str) -> None:
+        message = encode(event, data)
         for queue in list(self._pages):
             if getattr(queue, "device", "") == device:
-                queue.put_nowait((event, data))
+                queue.put_nowait(message)
 
     def close(self) -> None:
         for queue in list(self._pages):
-            queue.put_nowait(("", ""))
+            queue.put_nowait(END)
         self._pages.clear()
         self.remotes.clear()
         self.pairings.clear()

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from deckbuild.present.room import DEVICE_COOKIE, qr_svg
+from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
 
 NOTE_RE = re.compile(r'<div class="bespoke-marp-note"[^>]*>.*?</div>', re.S)
 
@@ -69,8 +69,8 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         if not room.allow(device):
             return web.Response(status=429, text="too many requests from this device\n")
         queue = room.join(device)
-        for message in session.audience_state(device):  # a late joiner lands on the current slide, the live pictures as they are
-            queue.put_nowait(message)
+        for event, data in session.audience_state(device):  # a late joiner lands on the current slide, the live pictures as they are
+            queue.put_nowait(encode(event, data))
         return await stream(request, queue, room.leave)
 
     async def pair(request: web.Request) -> web.Response:
