@@ -334,6 +334,13 @@ def front_matter(deck: Deck) -> str:
 
 def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = None) -> RenderedDeck:
     """Render every slide template; the first error stops the build before anything is written."""
+    env, values = templates(cfg, deck, context)
+    slides = [slide for path in deck.slide_paths for slide in render_file(cfg, env, values, path)]
+    return RenderedDeck(deck=deck, slides=tuple(slides), front_matter=front_matter(deck))
+
+
+def templates(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = None) -> tuple[jinja2.Environment, dict[str, Any]]:
+    """The Jinja environment a deck renders in (the shared macros loaded as `m`) and its values."""
     env = make_environment(cfg)
     env.globals["story_picture"] = _story_pictures(deck)
     values = {"deck": deck, "demos": {}, "presenting": False, "ui_base": None, **deck.variables, **(context or {})}
@@ -343,28 +350,32 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
             env.globals["m"] = _template(env, macros.read_text(), MACROS_TEMPLATE, str(macros)).make_module(values)
     except Exception as err:  # noqa: BLE001 - every template error becomes file:line
         raise _render_error(err, cfg.slides_dir / MACROS_TEMPLATE, cfg) from None
+    return env, values
+
+
+def render_file(cfg: Config, env: jinja2.Environment, values: Mapping[str, Any], path: Path) -> list[RenderedSlide]:
+    """The slides of one slide file, rendered (present mode re-renders only the file that was saved)."""
+    name = path.relative_to(cfg.slides_dir).as_posix()
+    parts = split_slides(read_source(path, cfg))
     slides = []
-    for path in deck.slide_paths:
-        name = path.relative_to(cfg.slides_dir).as_posix()
-        parts = split_slides(read_source(path, cfg))
-        for number, (first_line, part) in enumerate(parts, 1):
-            if not part.strip():  # the break after it, or (for the last slide) the one before
-                line = first_line + part.count("\n") if number < len(parts) else first_line - 1
-                raise source_error(path, line, "empty slide: this slide break has nothing before or after it "
-                                   "(two breaks in a row, or a break at the start or end of the file)", cfg.root)
-            try:
-                text = _render_slide(env, values, path, name, first_line, part)
-            except Exception as err:  # noqa: BLE001 - every template error becomes file:line
-                error = _render_error(err, path, cfg)
-                if isinstance(err, jinja2.TemplateSyntaxError) and "end of template" in err.message and len(parts) > 1:
-                    error = BuildError(error.message + " (each slide of a file is its own template: a {% block %} cannot span a slide break `---`)", error.exit_code)
-                raise error from None
-            if not text.strip():
-                raise source_error(path, first_line, "this slide renders to nothing", cfg.root)
-            slide = RenderedSlide(path=path, source=part, text=text.strip("\n") + "\n", first_line=first_line)
-            _check_no_new_break(slide, cfg)
-            slides.append(slide)
-    return RenderedDeck(deck=deck, slides=tuple(slides), front_matter=front_matter(deck))
+    for number, (first_line, part) in enumerate(parts, 1):
+        if not part.strip():  # the break after it, or (for the last slide) the one before
+            line = first_line + part.count("\n") if number < len(parts) else first_line - 1
+            raise source_error(path, line, "empty slide: this slide break has nothing before or after it "
+                               "(two breaks in a row, or a break at the start or end of the file)", cfg.root)
+        try:
+            text = _render_slide(env, values, path, name, first_line, part)
+        except Exception as err:  # noqa: BLE001 - every template error becomes file:line
+            error = _render_error(err, path, cfg)
+            if isinstance(err, jinja2.TemplateSyntaxError) and "end of template" in err.message and len(parts) > 1:
+                error = BuildError(error.message + " (each slide of a file is its own template: a {% block %} cannot span a slide break `---`)", error.exit_code)
+            raise error from None
+        if not text.strip():
+            raise source_error(path, first_line, "this slide renders to nothing", cfg.root)
+        slide = RenderedSlide(path=path, source=part, text=text.strip("\n") + "\n", first_line=first_line)
+        _check_no_new_break(slide, cfg)
+        slides.append(slide)
+    return slides
 
 
 def _story_pictures(deck: Deck):

@@ -22,7 +22,7 @@ class _Deck:
     def baseline(self) -> None:
         pass
 
-    def rebuild(self) -> HotUpdate:
+    def rebuild(self, changed=frozenset()) -> HotUpdate:
         self.calls += 1
         if self.calls == 1:
             raise RuntimeError("boom in a stage")
@@ -90,3 +90,43 @@ def test_the_slide_and_the_live_run_link_a_run_to_the_same_web_ui_page(tmp_path:
     env = render.make_environment(cfg)
     from_slide = env.from_string("{{ web_ui_url(ui, 'default', 'order 1/2', 'run-1') }}").render(ui=ui)
     assert linked == from_slide == f"{ui}/namespaces/default/workflows/order%201%2F2/run-1/history"
+
+
+def test_a_saved_slide_rendered_alone_is_the_slide_the_whole_deck_renders(tmp_path: Path):
+    """The save-to-slide fast path: only the saved file's slides through Jinja, diagrams and
+    marp-core, each among empty slides. Every slide of the real talk comes out exactly as in the
+    whole deck (scoped styles aside: their slides reload), and a save patches that slide alone."""
+    from deckbuild.present.livedeck import SCOPED, LiveDeck
+    from deckbuild.present.marp_warm import WarmMarp
+    from deckbuild.render import assemble
+    from tests.conftest import REPO
+
+    root = copy_project(tmp_path / "project")
+    cfg = Config(root=root, build_dir=root / "build", node_modules=REPO / "node_modules", demos_dir=REPO / "demos")  # captures: read only
+    marp = WarmMarp(cfg, tmp_path / "marp.log")
+    try:
+        deck = LiveDeck(cfg, "talk", marp=marp, page_marp=marp)
+        assert deck.first_build() is None and deck.state.error is None, deck.state.error  # nothing cached yet
+        deck.baseline()
+        whole, texts, front = list(deck._slides), list(deck._texts), deck._rendered.front_matter
+        sparse_path = tmp_path / "sparse.md"
+        checked = 0
+        for i in range(len(texts)):
+            sparse_path.write_text(assemble(front, [t if j == i else "" for j, t in enumerate(texts)]))
+            alone = marp.partial(sparse_path, tmp_path / "partial.json", deck._rendered.deck.theme_path, [i])["slides"][str(i)]
+            if SCOPED not in whole[i]:
+                assert alone == whole[i], i
+                checked += 1
+        assert checked >= len(texts) - 3
+        # A save of one file: only its slide is rendered and sent, the stages say where the time went.
+        slide = root / "slides/talk/03-what-temporal-is.md"
+        slide.write_text(slide.read_text().replace("## What Temporal Is", "## What Temporal Is, saved"))
+        update = deck.rebuild(frozenset({slide}))
+        assert list(update.slides) == [2] and not update.reload and "What Temporal Is, saved" in update.slides[2]
+        assert set(update.stages) == {"render", "diagrams", "marp-core"}
+        full = LiveDeck(cfg, "talk", marp=marp, page_marp=marp)
+        full.first_build()
+        full.baseline()
+        assert full._slides[2] == update.slides[2]  # the same HTML as rendering everything
+    finally:
+        marp.close()

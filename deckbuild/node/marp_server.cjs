@@ -15,13 +15,17 @@ const { Marp } = require(require.resolve('@marp-team/marp-core', { paths: [marpC
 // the engine is kept while the theme file's text is the same). marp-cli still writes the full page.
 let engine = null;
 let engineTheme = null;
-function renderSlides(request) {
-  const theme = fs.readFileSync(request.theme_path, 'utf8');
+function useTheme(themePath) {
+  const theme = fs.readFileSync(themePath, 'utf8');
   if (engine === null || theme !== engineTheme) {
     engine = new Marp({ html: true, inlineSVG: true, script: false });
     engine.themeSet.add(theme);
     engineTheme = theme;
   }
+}
+
+function renderSlides(request) {
+  useTheme(request.theme_path);
   const markdown = fs.readFileSync(request.markdown_path, 'utf8');
   // Marpit names each <style scoped> with Math.random(): seeded here, the same deck renders the same
   // HTML and CSS every time, so a save elsewhere does not look like a change of those slides.
@@ -38,6 +42,27 @@ function renderSlides(request) {
   fs.writeFileSync(request.output_path, JSON.stringify({ slides: html, css, notes: comments }));
 }
 
+// A save's fastest path: only the Markdown of the changed slides, each in its place among empty
+// slides (so its number, its pagination and every directive that is its own come out the same),
+// without the CSS (the theme did not change). Returns those slides' HTML and notes by index.
+function renderPartial(request) {
+  useTheme(request.theme_path);
+  const markdown = fs.readFileSync(request.markdown_path, 'utf8');
+  const random = Math.random;
+  let seed = 20231;
+  Math.random = () => { seed = (seed * 16807) % 2147483647; return (seed - 1) / 2147483646; };
+  let html;
+  try {
+    html = engine.renderMarkdown(markdown, { htmlAsArray: true });
+  } finally {
+    Math.random = random;
+  }
+  const comments = engine.lastComments || [];
+  const slides = {}, notes = {};
+  for (const index of request.indexes) { slides[index] = html[index]; notes[index] = comments[index] || []; }
+  fs.writeFileSync(request.output_path, JSON.stringify({ slides, notes, count: html.length }));
+}
+
 const reply = (obj) => fs.writeSync(replyFd, JSON.stringify(obj) + '\n');
 let queue = Promise.resolve();
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
@@ -48,6 +73,9 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     try {
       if (request.slides) {
         renderSlides(request.slides);
+        code = 0;
+      } else if (request.partial) {
+        renderPartial(request.partial);
         code = 0;
       } else code = await marpCli(request.argv, {});
     } catch (err) {

@@ -139,6 +139,9 @@ class MarpChild:
     def convert(self, *args: Any) -> float:
         return self.child.call(lambda marp: marp.convert(*args))
 
+    def partial(self, *args: Any) -> dict:
+        return self.child.call(lambda marp: marp.partial(*args))
+
     @property
     def pid(self) -> int | None:
         pids = self.child.pids

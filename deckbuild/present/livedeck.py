@@ -16,7 +16,7 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,6 +31,10 @@ from deckbuild.tools import MARP, package_version
 DATA_URI_RE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 SVG_URL = "/__present/svg/{}.svg"
 SCOPED = "data-marpit-scope-"
+# Marp directives that carry over to the slides after the one that sets them (a spot directive, _class,
+# does not): with one in the deck, a slide rendered alone could differ, so the whole deck is rendered.
+CARRYING_DIRECTIVE_RE = re.compile(r"<!--\s*(paginate|header|footer|class|color|backgroundColor|backgroundImage|backgroundPosition|"
+                                   r"backgroundRepeat|backgroundSize|transition|style)\s*:", re.I)
 
 
 @dataclass
@@ -94,6 +98,13 @@ class LiveDeck:
         self._css: str | None = None
         self._pending_page: tuple[int, str, Path] | None = None  # the newest Markdown the page has not caught up with
         self._needs_baseline = False
+        # The incremental path: the last rendered deck, its slide texts (diagrams embedded), and the
+        # Jinja environment with the key of what it was made from.
+        self._rendered: render.RenderedDeck | None = None
+        self._texts: list[str] | None = None
+        self._env: tuple[Any, dict] | None = None
+        self._env_key = ""
+        self._next: tuple[render.RenderedDeck, list[str]] | None = None
         self._lock = threading.Lock()
         self._page_lock = threading.Lock()
         self._work = cfg.build_dir / ".present" / deck_name
@@ -140,6 +151,7 @@ class LiveDeck:
         with self._lock:
             try:
                 markdown, theme_path = self._markdown({})
+                self._commit()
             except BuildError as err:
                 self.state.error = err.message
                 return None
@@ -171,19 +183,25 @@ class LiveDeck:
         return sha256_json({"markdown": markdown, "theme": theme_path.read_text(), "marp": package_version(self.cfg, MARP),
                             "options": MARP_OPTIONS["html"]})[:32]
 
-    def rebuild(self) -> HotUpdate | None:
+    def rebuild(self, changed: set[Path] | frozenset[Path] = frozenset()) -> HotUpdate | None:
         """Render the deck and the changed slides; on a mistake keep the last good deck and record
-        `file:line: message` (state.error)."""
+        `file:line: message` (state.error). With `changed` (the saved files): when only slide files
+        changed, only their slides are rendered again (Jinja, diagrams, marp-core), in their places."""
         with self._lock:
             stages: dict[str, float] = {}
             started = time.perf_counter()
+            self._next = None
             try:
-                markdown, theme_path = self._markdown(stages)
+                quick = self._quick_markdown(set(changed), stages)
+                if quick is not None and quick[2] is not None:
+                    return self._quick_update(*quick, stages=stages, started=started)
+                markdown, theme_path = quick[:2] if quick is not None else self._markdown(stages)
                 mark = time.perf_counter()
                 md_path = self._work / "hot.md"
                 md_path.write_text(markdown)
                 rendered = self._marp.slides(md_path, self._work / "slides.json", theme_path)
                 stages["marp-core"] = time.perf_counter() - mark
+                self._commit()
             except BuildError as err:
                 self.state.error = err.message
                 return None
@@ -203,6 +221,81 @@ class LiveDeck:
             self._pending_page = (update.version, markdown, theme_path)
             self.state.error = None
             return update
+
+    def _quick_markdown(self, changed: set[Path], stages: dict[str, float]) -> tuple[str, Path, list[int] | None] | None:
+        """Only slide files were saved: render just their slides again (the Jinja environment, the
+        other slides and their diagrams are kept). None when this does not apply (the theme, the
+        macros, deck.toml or a capture changed, or a file gained or lost a slide); the changed
+        indexes None when marp-core must render the whole deck (a <style> or a directive that
+        carries over to later slides)."""
+        previous = self._rendered
+        if not changed or previous is None or self._texts is None or not self._slides:
+            return None
+        if not changed <= set(previous.deck.slide_paths) or self._context_key() != self._env_key:
+            return None
+        mark = time.perf_counter()
+        env, values = self._env
+        slides = list(previous.slides)
+        for path in sorted(changed):
+            fresh = render.render_file(self.cfg, env, values, path)
+            at = [i for i, slide in enumerate(slides) if slide.path == path]
+            if len(fresh) != len(at):
+                return None  # slides added or removed: the whole deck (and the pages reload)
+            for i, slide in zip(at, fresh):
+                slides[i] = slide
+        indexes = [i for i, (old, new) in enumerate(zip(previous.slides, slides)) if old.text != new.text]
+        stages["render"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        rendered = replace(previous, slides=tuple(slides))
+        texts = list(self._texts)
+        redrawn = diagrams.render_and_embed(self.cfg, replace(rendered, slides=tuple(slides[i] for i in indexes)), renderer=self._renderer)
+        for i, text in zip(indexes, redrawn):
+            texts[i] = self._svgs_by_url(text)
+        stages["diagrams"] = time.perf_counter() - mark
+        self._next = (rendered, texts)  # kept once marp-core has rendered them (see _commit)
+        markdown = render.assemble(rendered.front_matter, texts)
+        carries_over = any("<style" in texts[i] for i in indexes) or CARRYING_DIRECTIVE_RE.search(markdown)
+        return markdown, previous.deck.theme_path, None if carries_over else indexes
+
+    def _commit(self) -> None:
+        if self._next is not None:
+            self._rendered, self._texts = self._next
+            self._next = None
+
+    def _quick_update(self, markdown: str, theme_path: Path, indexes: list[int], *, stages: dict[str, float], started: float) -> HotUpdate:
+        """marp-core renders only the changed slides, each in its place among empty ones: its number,
+        pagination and own directives come out as in the whole deck (tests/test_present_units checks)."""
+        mark = time.perf_counter()
+        rendered_deck, texts = self._next
+        if indexes:
+            wanted = set(indexes)
+            sparse = render.assemble(rendered_deck.front_matter, [text if i in wanted else "" for i, text in enumerate(texts)])
+            md_path = self._work / "hot-partial.md"
+            md_path.write_text(sparse)
+            rendered = self._marp.partial(md_path, self._work / "partial.json", theme_path, indexes)
+            self._commit()
+            for i in indexes:
+                self._slides[i] = rendered["slides"][str(i)]
+                self._notes[i] = _notes_html(rendered["notes"][str(i)])
+        stages["marp-core"] = time.perf_counter() - mark
+        slides = {i: self._slides[i] for i in indexes}
+        update = HotUpdate(version=self._version + 1, base=self._version, count=len(self._slides), slides=slides,
+                           notes={i: self._notes[i] for i in indexes}, reload=any(SCOPED in html for html in slides.values()),
+                           seconds=time.perf_counter() - started, stages=stages)
+        self._version = update.version
+        self._pending_page = (update.version, markdown, theme_path)
+        self.state.error = None
+        return update
+
+    def _context_key(self) -> str:
+        """What the slide templates render from besides their own text: the captures (by content),
+        the shared macros and deck.toml. The same key: the Jinja environment is kept."""
+        context = self._context()
+        digests = {name: cached[0] for name, cached in self._parsed.items()}
+        macros = self.cfg.slides_dir / render.MACROS_TEMPLATE
+        manifest = self.cfg.slides_dir / self.deck_name / "deck.toml"
+        return sha256_json({"captures": digests, "demos": sorted(context.get("demos", {})),
+                            "macros": macros.read_text() if macros.is_file() else "", "deck": manifest.read_text() if manifest.is_file() else ""})
 
     def rebuild_page(self) -> BuiltDeck | None:
         """marp-cli's full page for the newest rendered Markdown (skipped when already current)."""
@@ -230,12 +323,16 @@ class LiveDeck:
         mark = time.perf_counter()
         deck = render.load_deck(self.cfg, self.deck_name)
         context = {**self._context(), "presenting": True}
-        rendered = render.render_deck(self.cfg, deck, context)
+        key = self._context_key()
+        env, values = render.templates(self.cfg, deck, context)
+        rendered = render.RenderedDeck(deck=deck, slides=tuple(s for path in deck.slide_paths for s in render.render_file(self.cfg, env, values, path)),
+                                       front_matter=render.front_matter(deck))
         stages["render"] = time.perf_counter() - mark
         mark = time.perf_counter()
         slide_texts = diagrams.render_and_embed(self.cfg, rendered, renderer=self._renderer)  # None: a renderer for this build only
         slide_texts = [self._svgs_by_url(text) for text in slide_texts]
         stages["diagrams"] = time.perf_counter() - mark
+        self._next, self._env, self._env_key = (rendered, slide_texts), (env, values), key
         return render.assemble(rendered.front_matter, slide_texts), deck.theme_path
 
     def _svgs_by_url(self, text: str) -> str:

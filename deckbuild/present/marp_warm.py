@@ -61,6 +61,13 @@ class WarmMarp:
         self._request({"slides": request}, output_path)
         return json.loads(output_path.read_text())
 
+    def partial(self, markdown_path: Path, output_path: Path, theme_path: Path, indexes: list[int]) -> dict:
+        """Only the slides at `indexes` of a Markdown whose other slides are empty: their HTML and
+        notes, no CSS (a save's fastest path; LiveDeck decides when it applies)."""
+        request = {"markdown_path": str(markdown_path), "output_path": str(output_path), "theme_path": str(theme_path), "indexes": indexes}
+        self._request({"partial": request}, output_path)
+        return json.loads(output_path.read_text())
+
     def _request(self, body: dict, output_path: Path) -> float:
         output_path.unlink(missing_ok=True)
         with self._lock:

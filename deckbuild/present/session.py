@@ -244,7 +244,7 @@ class PresentSession:
             self._tasks.append(asyncio.create_task(self._recapture(name)))
         if any(self._affects_deck(p) for p in paths):
             started = time.perf_counter()
-            update = await loop.run_in_executor(None, self.deck.rebuild)
+            update = await loop.run_in_executor(None, self.deck.rebuild, frozenset(paths))
             if update is None:
                 self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
                 self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
