@@ -56,9 +56,19 @@ class Stage:
         try:
             with urllib.request.urlopen(request, timeout=timeout_s) as response:
                 return json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            self.errors.append(f"POST {path}: {err.code} {err.read().decode(errors='replace')[:200]}")
+            return {}
         except (urllib.error.URLError, OSError) as err:
             self.errors.append(f"POST {path}: {err}")
             return {}
+
+
+def _save(path: Path, text: str) -> None:
+    """As an editor saves: the new text to a file beside it, then a rename (no half-written file)."""
+    scratch = path.with_name(f".{path.name}.swp")
+    scratch.write_text(text)
+    scratch.replace(path)
 
 
 def run() -> list[tuple[str, str, str, float | None, str]]:
@@ -85,7 +95,7 @@ def run() -> list[tuple[str, str, str, float | None, str]]:
             original = slide.read_text()
             started = time.monotonic()
             for n in range(SAVES):
-                slide.write_text(original.replace("## What Temporal Is", f"## What Temporal Is ({n})", 1))
+                _save(slide, original.replace("## What Temporal Is", f"## What Temporal Is ({n})", 1))
                 if n % 10 == 9:  # every tenth save, as a presenter would, waits to see it
                     try:
                         page.wait_for_function("n => (document.querySelector('svg.bespoke-marp-active h2') || {}).textContent.includes('(' + n + ')')",
@@ -103,9 +113,12 @@ def run() -> list[tuple[str, str, str, float | None, str]]:
                 if n % (SAVES // RELOADS) == 7:
                     page.reload()
                     page.wait_for_function("() => window.__present && window.__present.version > 0", timeout=30000)
-                if n == SAVES // 2:  # Temporal dies mid-talk: the session restarts it
-                    os.kill(present.status()["temporal"]["pid"], signal.SIGKILL)
-            slide.write_text(original)
+                if n == SAVES // 2:  # Temporal dies mid-talk: the session restarts it; the slides say CACHED meanwhile
+                    dead = present.status()["temporal"]["pid"]
+                    os.kill(dead, signal.SIGKILL)
+                    present.wait_for(lambda dead=dead: present.status()["temporal"]["pid"] not in (None, dead), 60, "a new dev server")
+                    present.wait_until_ready(timeout_s=120)
+            _save(slide, original)
             present.wait_until_ready(timeout_s=120)
             time.sleep(8)  # the last runs finish, restarted workers settle
             after = tree_usage(present.proc.pid)

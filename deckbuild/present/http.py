@@ -112,6 +112,7 @@ def make_app(session: Served) -> web.Application:
     app.router.add_get("/__present/replay.js", lambda r: web.FileResponse(REPLAY_JS))
     app.router.add_get("/__present/events", lambda r: _events(session, r))
     app.router.add_get("/__present/status", lambda r: _status(session, r))
+    app.router.add_get("/__present/deck", lambda r: _deck_snapshot(session, r))
     app.router.add_post("/__present/demo/{name}/run", lambda r: _control(session, r, "run"))
     app.router.add_post("/__present/demo/{name}/control/{action}", lambda r: _control(session, r, "control"))
     app.router.add_post("/__present/demo/{name}/worker/{op}", lambda r: _control(session, r, "worker"))
@@ -152,6 +153,12 @@ async def _status(session: Served, request: web.Request) -> web.Response:
     if not _has_token(session, request):
         return web.Response(status=403, text="forbidden: missing or wrong session token\n")
     return web.json_response(session.status())
+
+
+async def _deck_snapshot(session: Served, request: web.Request) -> web.Response:
+    if not _has_token(session, request):
+        return web.Response(status=403, text="forbidden: missing or wrong session token\n")
+    return web.json_response(session.deck.snapshot())
 
 
 async def _svg(session: Served, key: str) -> web.Response:

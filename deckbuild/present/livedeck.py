@@ -105,6 +105,7 @@ class LiveDeck:
         self._env: tuple[Any, dict] | None = None
         self._env_key = ""
         self._next: tuple[render.RenderedDeck, list[str]] | None = None
+        self._reload_at = 0  # the newest version a page can only reach by reloading (the CSS changed, slides added)
         self._lock = threading.Lock()
         self._page_lock = threading.Lock()
         self._work = cfg.build_dir / ".present" / deck_name
@@ -129,6 +130,13 @@ class LiveDeck:
                 self._parsed[name] = cached
             found[name] = cached[1]
         return {"demos": found}
+
+    def snapshot(self, *, notes: bool = True) -> dict:
+        """Every slide of the newest version, for a page that is behind (opened while saves kept
+        coming, or back from a dropped connection): it patches them all instead of reloading."""
+        with self._lock:
+            return {"version": self._version, "count": len(self._slides), "slides": dict(enumerate(self._slides)),
+                    "notes": dict(enumerate(self._notes)) if notes else {}, "reload_at": self._reload_at}
 
     def notes_of(self, index: int) -> str:
         """One slide's speaker notes (HTML), for a paired remote."""
@@ -217,6 +225,8 @@ class LiveDeck:
                 seconds=time.perf_counter() - started, stages=stages,
             )
             self._version = update.version
+            if update.reload:
+                self._reload_at = update.version
             self._slides, self._notes, self._css = rendered["slides"], notes, rendered["css"]
             self._pending_page = (update.version, markdown, theme_path)
             self.state.error = None
@@ -283,6 +293,8 @@ class LiveDeck:
                            notes={i: self._notes[i] for i in indexes}, reload=any(SCOPED in html for html in slides.values()),
                            seconds=time.perf_counter() - started, stages=stages)
         self._version = update.version
+        if update.reload:
+            self._reload_at = update.version
         self._pending_page = (update.version, markdown, theme_path)
         self.state.error = None
         return update

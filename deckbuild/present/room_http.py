@@ -73,6 +73,11 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
             queue.put_nowait(encode(event, data))
         return await stream(request, queue, room.leave)
 
+    async def deck(request: web.Request) -> web.Response:  # a page that is behind catches up (no notes: the presenter's)
+        if room.device_of(dict(request.cookies)) is None:
+            return web.Response(status=403, text="forbidden: unknown device\n")
+        return web.json_response(session.deck.snapshot(notes=False))
+
     async def pair(request: web.Request) -> web.Response:
         device, refused = device_for_post(request)
         if refused:
@@ -146,6 +151,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
 
     app.router.add_get(prefix, page)
     app.router.add_get(prefix + "/events", events)
+    app.router.add_get(prefix + "/deck", deck)
     app.router.add_post(prefix + "/pair", pair)
     app.router.add_post(prefix + "/nav", nav)
     app.router.add_post(prefix + "/demo/{name}/{kind}", demo)

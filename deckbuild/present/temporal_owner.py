@@ -51,7 +51,8 @@ def port_free(port: int) -> bool:
 
 
 def pick_port(preferred: int) -> int:
-    if port_free(preferred):
+    """`preferred` when free, else a free port the kernel picks (0 means: no preference)."""
+    if preferred and port_free(preferred):
         return preferred
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

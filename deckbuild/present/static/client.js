@@ -42,12 +42,34 @@
     decorateAll();
   }
 
+  // A page that is behind (it loaded a full page older than the newest save, or its stream dropped)
+  // asks for every slide of the newest version and patches them: no reload while saves keep coming.
+  async function catchUp() {
+    if (state.catchingUp) return;
+    state.catchingUp = true;
+    try {
+      const url = audience ? `${api}/deck` : `/__present/deck?token=${encodeURIComponent(token)}`;
+      const response = await fetch(url);
+      if (!response.ok) return;
+      const snapshot = await response.json();
+      if (snapshot.version <= state.version) return;
+      if (snapshot.count !== slideSvgs(document).length || state.version < snapshot.reload_at) { reloadFor(snapshot.version); return; }
+      patch({ slides: snapshot.slides, notes: snapshot.notes });
+      state.version = snapshot.version;
+      state.caughtUp = (state.caughtUp || 0) + 1;
+      document.documentElement.dataset.deckVersion = String(state.version);
+    } finally {
+      state.catchingUp = false;
+    }
+  }
+
   function onDeck(update) {
     if (update.version <= state.version) return;
-    if (update.reload || update.base !== state.version || update.count !== slideSvgs(document).length) {
+    if (update.reload || update.count !== slideSvgs(document).length) {
       reloadFor(update.version);
       return;
     }
+    if (update.base !== state.version) { catchUp(); return; }
     patch(update);
     state.version = update.version;
     state.patchedAt = performance.now();
