@@ -113,6 +113,7 @@ class PresentSession:
 
     # --- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> int:
+        _quiet_sdk_core()
         loop = asyncio.get_running_loop()
         self.hub.bind(loop)
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -478,6 +479,15 @@ class Share:
     def __init__(self, bind: str = "0.0.0.0", max_devices: int = DEFAULT_MAX_DEVICES):
         self.bind = bind
         self.max_devices = max_devices
+
+
+def _quiet_sdk_core() -> None:
+    """The SDK core's retry warnings while Temporal restarts would fill the presenter's terminal;
+    the session says it in one line (Temporal DOWN ... up at ...)."""
+    from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+    quiet = TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR")))
+    Runtime.set_default(Runtime(telemetry=quiet), error_if_already_set=False)
 
 
 def _first(pids: list[int]) -> int | None:
