@@ -54,17 +54,22 @@ def capacity(box: Box) -> int:
 
 # --- fitting a story into its box ------------------------------------------------------------------
 def fit_rows(rows: list[Row], cap: int) -> list[Row]:
-    """At most `cap` rows: join finished neighbours ("a, b ✓"), drop bookkeeping, then fold the
-    oldest work after the start into one "… N earlier steps" row (the newest stay in view)."""
+    """At most `cap` rows: join finished neighbours ("a, b ✓"), drop bookkeeping, then plumbing
+    (oldest first), then fold the oldest rows after the start into one "… N earlier steps" row (the
+    newest stay in view)."""
     rows = list(rows)
     while len(rows) > cap:
         joined = _join_one(rows)
         if joined is None:
             break
         rows = joined
-    for drop in (RANK_BOOKKEEPING, RANK_PLUMBING):
-        if len(rows) > cap:
-            rows = [r for r in rows if r.rank < drop or (drop == RANK_PLUMBING and r.kind not in ("note", "alert"))]
+    if len(rows) > cap:
+        rows = [r for r in rows if r.rank < RANK_BOOKKEEPING]
+    while len(rows) > cap:  # then the plumbing, oldest first (what is running now stays)
+        plumbing = next((i for i, r in enumerate(rows) if i > 0 and r.rank >= RANK_PLUMBING and not r.live), None)
+        if plumbing is None:
+            break
+        del rows[plumbing]
     if len(rows) > cap:
         keep = cap - 2
         hidden = rows[1: len(rows) - keep]
@@ -174,11 +179,15 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _text(x: float, y: float, text: str, fill: str, *, size: int = LABEL_PX, anchor: str = "middle", weight: str = "", halo: str = "") -> str:
+def _text(x: float, y: float, text: str, fill: str, *, size: int = LABEL_PX, anchor: str = "middle", weight: str = "", halo: str = "",
+          plain: str = "") -> str:
     bold = f' font-weight="{weight}"' if weight else ""
-    # A halo in the background colour keeps a label readable where a lane's line crosses it.
-    ring = f' stroke="{halo}" stroke-width="7" stroke-linejoin="round" paint-order="stroke"' if halo else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}"{bold}{ring}>{text}</text>'
+    back = ""
+    if halo:  # the background colour behind a label keeps it readable where a lane's line crosses it
+        width = text_width(html.unescape(plain or text), size, bold=bool(weight)) + 10
+        left = x - width / 2 if anchor == "middle" else x - 5
+        back = f'<rect x="{left:.1f}" y="{y - size * 0.85:.1f}" width="{width:.1f}" height="{size * 1.12:.1f}" fill="{halo}"/>'
+    return back + f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}"{bold}>{text}</text>'
 
 
 def _label_markup(row: Row) -> str:
@@ -262,7 +271,7 @@ def _row(row: Row, x: dict[str, float], box_w: dict[str, float], top: float, wid
     colour = {"bad": c.coral, "human": c.green, "dim": c.dim}.get(row.tone, c.text)
     label = _label_markup(row)
     if row.kind == "elided":
-        return _text(width / 2, top + 30, label, c.dim, halo=c.background)
+        return _text(width / 2, top + 30, label, c.dim, halo=c.background, plain=row.label)
     if row.src == row.dst and row.kind != "gap":  # a note over one lane
         w = text_width(_widest_live_label(row), LABEL_PX) + 28
         cx = min(max(x[row.src], w / 2 + 2), width - w / 2 - 2)
@@ -282,9 +291,11 @@ def _row(row: Row, x: dict[str, float], box_w: dict[str, float], top: float, wid
     dashed = row.kind in ("return", "fail", "rejected") or row.live == "running"
     if row.kind == "rejected":  # the validator refused it: the arrow stops short, with a cross
         stop = x1 + (x2 - x1) * 0.82
-        return _arrow(x1, stop, y, colour, dashed=True, head=False) + _cross(stop, y, c) + _text(_label_x(row, x1, x2, width), top + 24, label, colour, halo=c.background)
+        return (_arrow(x1, stop, y, colour, dashed=True, head=False) + _cross(stop, y, c)
+                + _text(_label_x(row, x1, x2, width), top + 24, label, colour, halo=c.background, plain=_widest_live_label(row)))
     killed = row.tone == "bad" and row.kind == "call"
-    return _arrow(x1, x2, y, colour, dashed=dashed) + _text(_label_x(row, x1, x2, width, bold=killed), top + 24, label, colour, weight="600" if killed else "", halo=c.background)
+    return _arrow(x1, x2, y, colour, dashed=dashed) + _text(_label_x(row, x1, x2, width, bold=killed), top + 24, label, colour,
+                                                         weight="600" if killed else "", halo=c.background, plain=_widest_live_label(row))
 
 
 def _label_x(row: Row, x1: float, x2: float, width: int, *, bold: bool = False) -> float:
