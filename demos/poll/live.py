@@ -20,9 +20,9 @@ from demos.common.live import ControlRejected
 from demos.poll.devices import device_ids, room_votes, scripted_ballots, temporal_cast
 from demos.poll.starter import ROOM_WEIGHTS, new_poll_id, talk_poll
 from demos.poll.votes import ACCEPTED, REJECTED, close_poll, open_poll, read_tally
-from demos.poll.worker import build_worker
+from demos.poll.worker import running_worker
 
-WORKERS = {"worker": lambda client, task_queue: build_worker(client, task_queue)}
+WORKERS = {"worker": lambda client, task_queue: running_worker(client, task_queue)}
 KILLABLE_ROLE = "worker"
 KILL_AFTER_S = 1.0  # rehearsal: kill the worker while the room is voting
 RESULTS_OPEN_S = 15.0  # after the close: late phones still get "the poll is closed" from the validator

@@ -83,8 +83,9 @@ class PollResult:
 
 
 def poll_params(question: str, texts: list[str], *, max_voters: int = DEFAULT_MAX_VOTERS, results_open_s: float = 30.0) -> PollParams:
-    """PollParams with answers keyed A, B, C, D in order."""
-    return PollParams(question, [Answer(k, t) for k, t in zip(ANSWER_KEYS, texts)], max_voters=max_voters, results_open_s=results_open_s)
+    """PollParams with answers keyed A, B, C, ... in order (params_problem refuses more than four)."""
+    answers = [Answer(chr(ord("A") + n), text) for n, text in enumerate(texts)]
+    return PollParams(question, answers, max_voters=max_voters, results_open_s=results_open_s)
 
 
 def params_problem(params: PollParams) -> str | None:

@@ -22,11 +22,12 @@ A different answer from the same device is a different update, which the validat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Awaitable, Callable, Literal
 
 from temporalio.client import (
     Client,
@@ -102,7 +103,12 @@ async def cast_vote(
     def receipt(status: str, **kw) -> VoteReceipt:
         return VoteReceipt(status, update_id, device_id, answer, **kw)  # type: ignore[arg-type]
 
-    outcome = await _within(wait_s, handle.execute_update(PollWorkflow.vote, Vote(device_id, answer), id=update_id, result_type=VoteAccepted))
+    outcome = await _within(
+        client,
+        wait_s,
+        (workflow_id, update_id),
+        lambda: handle.execute_update(PollWorkflow.vote, Vote(device_id, answer), id=update_id, result_type=VoteAccepted),
+    )
     if isinstance(outcome, _Waiting):
         return receipt(WAITING, reason=outcome.reason)
     if isinstance(outcome, BaseException):
@@ -113,7 +119,9 @@ async def cast_vote(
 async def close_poll(client: Client, workflow_id: str, *, by: str = "presenter", wait_s: float = DEFAULT_WAIT_S) -> CloseReceipt:
     handle = client.get_workflow_handle(workflow_id)
     # One close per poll: a repeated press is the same update, answered with the same tally.
-    outcome = await _within(wait_s, handle.execute_update(PollWorkflow.close, CloseRequest(by), id="close", result_type=Tally))
+    outcome = await _within(
+        client, wait_s, (workflow_id, "close"), lambda: handle.execute_update(PollWorkflow.close, CloseRequest(by), id="close", result_type=Tally)
+    )
     if isinstance(outcome, _Waiting):
         return CloseReceipt("waiting", reason=outcome.reason)
     if isinstance(outcome, BaseException):
@@ -126,16 +134,26 @@ async def read_tally(client: Client, workflow_id: str, *, wait_s: float = 2.0) -
     read from the history: needs none). None when neither can be had within `wait_s`."""
     handle = client.get_workflow_handle(workflow_id, result_type=PollResult)
     try:
-        description = await asyncio.wait_for(handle.describe(), wait_s)
-        if description.status == WorkflowExecutionStatus.COMPLETED:
-            result: PollResult = await handle.result()
-            return result.tally
         return await asyncio.wait_for(handle.query(PollWorkflow.tally), wait_s)
     except (asyncio.TimeoutError, RPCError, WorkflowQueryFailedError):  # no worker, or one restarting
-        return None
+        pass
+    try:
+        if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+            result: PollResult = await handle.result()
+            return result.tally
+    except RPCError:
+        pass
+    return None
 
 
 # --- internals ---------------------------------------------------------------------------------
+
+
+NO_WORKER = "no worker has counted it yet (none running?): send it again"
+BUSY = "Temporal holds as many waiting votes for this poll as it keeps at once: send it again"
+CALL_LIMIT_S = 60.0  # how long one update call may wait for its outcome; the next attempt starts another
+NUDGE_AFTER_S = 3.0  # a vote waiting this long nudges its poll (see _Calls.nudge) ...
+NUDGE_EVERY_S = 5.0  # ... at most this often per poll and process
 
 
 @dataclass(frozen=True)
@@ -143,28 +161,71 @@ class _Waiting:
     reason: str
 
 
-NO_WORKER = "no worker has counted it yet (none running?): send it again"
-BUSY = "Temporal holds as many waiting votes for this poll as it keeps at once: send it again"
+class _Calls:
+    """This process's update calls still waiting for an outcome, one per (poll, update id).
 
-
-async def _within(wait_s: float, call) -> object:
-    """Run an update call for at most `wait_s`: its result, the exception it raised, or _Waiting.
-
-    Giving up waiting does not withdraw the update: once admitted the server keeps it and hands it
-    to the next worker. Cancelling the client's call only stops this caller from waiting for it.
+    A call that is still waiting is left running (up to CALL_LIMIT_S) and the next attempt of the
+    same vote waits on it again, rather than cancelling it and sending a new one: cancelled and
+    re-sent updates, again and again, kept the server from handing them to a worker at all while
+    the poll's task was slow or its worker gone (measured on the dev server). Only the waiting is
+    kept here; the vote is admitted in Temporal or not, so a restarted process loses nothing.
     """
-    task = asyncio.ensure_future(call)
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[str, str], tuple[asyncio.Future, float]] = {}
+        self.nudged_at: dict[str, float] = {}
+
+    def call(self, key: tuple[str, str], start: Callable[[], Awaitable[object]]) -> tuple[asyncio.Future, float]:
+        if key not in self.pending:
+            task = asyncio.ensure_future(asyncio.wait_for(start(), CALL_LIMIT_S))
+            self.pending[key] = (task, time.monotonic())
+            task.add_done_callback(lambda done: self._forget(key, done))
+        return self.pending[key]
+
+    def _forget(self, key: tuple[str, str], done: asyncio.Future) -> None:
+        if self.pending.get(key, (None,))[0] is done:
+            del self.pending[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: an outcome nobody waits for any more is not an error to log
+
+    async def nudge(self, client: Client, workflow_id: str) -> None:
+        """Signal the poll `nudge` (rate-limited). A vote waiting for seconds while workers run
+        usually waits on a workflow task the server keeps in memory only, sent to the queue of a
+        worker that died; a signal makes the server write an ordinary workflow task, which goes to
+        a live worker with every waiting vote. See demos/poll/worker.py."""
+        now = time.monotonic()
+        if now - self.nudged_at.get(workflow_id, -NUDGE_EVERY_S) < NUDGE_EVERY_S:
+            return
+        self.nudged_at[workflow_id] = now
+        try:
+            await client.get_workflow_handle(workflow_id).signal(PollWorkflow.nudge)
+        except RPCError:
+            pass  # completed, or the server is away: the vote's own outcome will say
+
+
+_CALLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Calls] = weakref.WeakKeyDictionary()
+
+
+async def _within(client: Client, wait_s: float, key: tuple[str, str], start: Callable[[], Awaitable[object]]) -> object:
+    """The outcome of an update call within `wait_s`: its result, the exception it raised, or _Waiting."""
+    calls = _CALLS.setdefault(asyncio.get_running_loop(), _Calls())
+    task, started = calls.call(key, start)
     done, _ = await asyncio.wait({task}, timeout=wait_s)
     if not done:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            await task
+        if time.monotonic() - started >= NUDGE_AFTER_S:
+            await calls.nudge(client, key[0])
         return _Waiting(NO_WORKER)
     error = task.exception()
     if error is None:
         return task.result()
+    if isinstance(error, (asyncio.TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError)):
+        return _Waiting(NO_WORKER)
     if isinstance(error, RPCError) and error.status == RPCStatusCode.RESOURCE_EXHAUSTED:
         return _Waiting(BUSY)  # more than Temporal's in-flight updates per workflow (10 by default)
+    if isinstance(error, RPCError) and error.status == RPCStatusCode.UNAVAILABLE:
+        # "workflow update was aborted": the server dropped the waiting update (its worker was
+        # lost, its workflow reloaded) and asks for it again. Nothing was counted.
+        return _Waiting(f"Temporal asked for the vote again ({error.message})")
     if isinstance(error, (WorkflowUpdateFailedError, RPCError)):
         return error
     raise error

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import AsyncIterator
 
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from demos.common.cli import run_standalone
@@ -24,6 +28,8 @@ from demos.durability.worker import READY_LINE  # the line demos.durability.proc
 from demos.poll.workflows import PollWorkflow
 
 TASK_QUEUE = "poll"
+MAX_NUDGED = 100  # open polls a starting worker nudges (a talk has one or two)
+log = logging.getLogger(__name__)
 
 
 def build_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
@@ -37,6 +43,39 @@ def build_worker(client: Client, task_queue: str = TASK_QUEUE) -> Worker:
     )
 
 
+async def nudge_open_polls(client: Client, task_queue: str) -> int:
+    """Signal `nudge` to every open poll on this task queue; returns how many.
+
+    Why: a worker SIGKILLed while it held a poll's workflow task leaves that task, and the votes
+    waiting with it, on the dead worker's own (sticky) queue. Votes are updates, and an update
+    sent to a workflow with no other work pending rides a task the server keeps in memory only
+    (a "speculative" workflow task); measured here on the dev server, while votes keep arriving
+    those kept going to the dead worker's queue for 10 to 40 s. A signal makes the server write an
+    ordinary workflow task, which leaves a queue nobody polls after the sticky timeout (2 s
+    below) and reaches this worker with every waiting vote. One history event per restart.
+    """
+    query = f'WorkflowType = "PollWorkflow" AND ExecutionStatus = "Running" AND TaskQueue = "{task_queue}"'
+    nudged = 0
+    try:
+        async for execution in client.list_workflows(query, limit=MAX_NUDGED):
+            try:
+                await client.get_workflow_handle(execution.id, run_id=execution.run_id).signal(PollWorkflow.nudge)
+                nudged += 1
+            except RPCError as err:  # completed meanwhile: nothing to nudge
+                log.info("poll %s not nudged: %s", execution.id, err.message)
+    except RPCError as err:  # no visibility on this server: the polls recover on the server's own timeouts
+        log.warning("could not list the open polls to nudge: %s", err.message)
+    return nudged
+
+
+@asynccontextmanager
+async def running_worker(client: Client, task_queue: str = TASK_QUEUE) -> AsyncIterator[Worker]:
+    """The poll worker, polling; once it polls, the open polls are nudged to come to it."""
+    async with build_worker(client, task_queue) as worker:
+        worker.nudged = await nudge_open_polls(client, task_queue)  # type: ignore[attr-defined]
+        yield worker
+
+
 async def serve(address: str | None, namespace: str | None, task_queue: str) -> None:
     """Poll until SIGTERM/SIGINT (graceful shutdown). SIGKILL, of course, gives no such chance."""
     stop = asyncio.Event()
@@ -44,8 +83,8 @@ async def serve(address: str | None, namespace: str | None, task_queue: str) -> 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     client = await connect_from_env_config(address=address, namespace=namespace, default_address=LOCAL_DEV_SERVER_ADDRESS)
-    async with build_worker(client, task_queue):
-        print(f"{READY_LINE}: pid {os.getpid()} polling task queue {task_queue!r}", flush=True)
+    async with running_worker(client, task_queue) as worker:
+        print(f"{READY_LINE}: pid {os.getpid()} polling task queue {task_queue!r}; nudged {worker.nudged} open poll(s)", flush=True)
         await stop.wait()
     print(f"poll worker pid {os.getpid()} stopped", flush=True)
 

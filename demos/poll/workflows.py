@@ -11,6 +11,8 @@ Messages in, and why each kind:
                    the worker in the order it admitted them, so every vote admitted before the
                    close is counted before it (a signal would overtake them: signals are applied
                    before the updates delivered with them).
+  nudge   signal   sent by a worker when it starts: it does nothing but make the server write an
+                   ordinary workflow task for the poll, which goes to a live worker (see worker.py).
   tally   query    the live count for the slide (no history written).
   ballots query    device -> answer: the audit that every vote was counted exactly once.
 
@@ -85,6 +87,10 @@ class PollWorkflow:
     def _check_close(self, request: CloseRequest) -> None:
         if self._closed_by:
             raise ValueError(f"the poll is already closed (by {self._closed_by})")
+
+    @workflow.signal
+    def nudge(self) -> None:
+        """Nothing to do: the signal itself is the point (see demos/poll/worker.py)."""
 
     @workflow.query
     def tally(self) -> Tally:
