@@ -8,7 +8,8 @@
   lost, zero counted twice (the devices keep sending their waiting votes, as phones do).
 - throughput: votes accepted per second, 10 devices at a time (Temporal keeps at most 10 updates
   in flight per workflow), beside signals per second to a plain workflow, 10 at a time, as the
-  baseline. Target: a vote costs at most 10 signals.
+  baseline. Target: a vote costs at most 4 signals (measured about 2: a vote waits for a worker
+  to validate and count it, a signal only for the server to write it).
 
 Bounded: 300 devices per run, every wait has a timeout; about 40 s in all. The functions take the
 transport as a parameter (`Cast`, `ReadTotal`), so the share mode can run the same load through
@@ -47,7 +48,7 @@ DEVICES = 300
 SPREAD_S = 8.0  # the first attempts of all 300 votes, within the 10 s of the brief
 KILL_AT_S, RESTART_AFTER_S = 3.0, 1.0
 AT_ONCE = 10  # Temporal's default history.maxInFlightUpdates
-COST_TARGET = 10.0  # a vote may cost at most this many signals
+COST_TARGET = 4.0  # a vote may cost at most this many signals (measured: about 2)
 P95_TARGET_S = 1.0
 RUN_TIMEOUT_S = 90.0
 ReadTotal = Callable[[], Awaitable[int | None]]  # the tally's total as the slide would read it, None if unanswered
@@ -57,6 +58,7 @@ ReadTotal = Callable[[], Awaitable[int | None]]  # the tally's total as the slid
 class Storm:
     votes: list[PhoneVote]
     observations: list[tuple[float, int]] = field(default_factory=list)  # (monotonic when answered, total)
+    round_trips: list[float] = field(default_factory=list)  # seconds per answered tally read
     seconds: float = 0.0
 
 
@@ -67,9 +69,11 @@ async def vote_storm(cast: Cast, read_total: ReadTotal, ballots: list[tuple[str,
 
     async def watch() -> None:
         while not done.is_set():
+            sent = time.monotonic()
             total = await read_total()
             if total is not None:
                 storm.observations.append((time.monotonic(), total))
+                storm.round_trips.append(time.monotonic() - sent)
             await asyncio.sleep(0.02)
 
     watcher = asyncio.create_task(watch())
@@ -147,7 +151,8 @@ async def _one_poll(client: Client, task_queue: str, workers: PollWorkerProcesse
     await asyncio.wait_for(handle.result(), 30)
     latencies = vote_to_tally_s(storm)
     return {**exactly_once(storm, counted, dict(ballots), total), "total": total, "seconds": storm.seconds,
-            "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "waited": sum(v.waited for v in storm.votes)}
+            "p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "waited": sum(v.waited for v in storm.votes),
+            "query_p50": percentile(storm.round_trips, 50)}
 
 
 @workflow.defn(sandboxed=False)
@@ -234,12 +239,13 @@ def run(base: Path | None = None) -> list[tuple[str, str, str, float | None, str
 
     p95_ok = calm["p95"] <= P95_TARGET_S
     return [
-        (f"{DEVICES} devices vote in 10 s: counted exactly once", f"{calm['total']} counted", f"{calm['accepted']} receipts", None, once(calm)),
-        ("  vote -> tally query shows it, p50 / p95", f"{calm['p50'] * 1000:.0f} ms", f"p95 {calm['p95'] * 1000:.0f} ms", None,
-         f"p95<={P95_TARGET_S:g} s" if p95_ok else f"NO: p95>{P95_TARGET_S:g} s"),
+        (f"{DEVICES} devices vote in 10 s: counted exactly once", f"{calm['total']} votes", f"{calm['accepted']} rcpts", None, once(calm)),
+        ("  vote -> tally shows it p50 (vs a tally query)", f"{calm['p50'] * 1000:.0f} ms", f"{calm['query_p50'] * 1000:.0f} ms", None, "-"),
+        ("  vote -> tally shows it p95", f"{calm['p95'] * 1000:.0f} ms", "", None,
+         f"<={P95_TARGET_S:g} s" if p95_ok else f"NO: >{P95_TARGET_S:g} s"),
         ("  same, worker SIGKILLed at 3 s: lost / twice", f"{killed['lost']} / {killed['duplicates']}",
-         f"{killed['accepted']} receipts", None, once(killed)),
-        ("  (killed run: votes that waited, p95 to tally)", f"{killed['waited']} waited", f"p95 {killed['p95']:.1f} s", None, "-"),
+         f"{killed['accepted']} rcpts", None, once(killed)),
+        ("  killed run: votes that waited; p95 to tally", f"{killed['waited']} wait", f"{killed['p95']:.1f} s", None, "-"),
         ("votes/s accepted vs signals/s, 10 at a time", f"{m['votes_per_s']:.0f}/s", f"{m['signals_per_s']:.0f}/s",
          m["signals_per_s"] / m["votes_per_s"], COST_TARGET),
     ]

@@ -151,6 +151,7 @@ async def read_tally(client: Client, workflow_id: str, *, wait_s: float = 2.0) -
 
 NO_WORKER = "no worker has counted it yet (none running?): send it again"
 BUSY = "Temporal holds as many waiting votes for this poll as it keeps at once: send it again"
+IN_FLIGHT_PER_POLL = 10  # Temporal's history.maxInFlightUpdates default
 CALL_LIMIT_S = 60.0  # how long one update call may wait for its outcome; the next attempt starts another
 NUDGE_AFTER_S = 3.0  # a vote waiting this long nudges its poll (see _Calls.nudge) ...
 NUDGE_EVERY_S = 5.0  # ... at most this often per poll and process
@@ -174,10 +175,19 @@ class _Calls:
     def __init__(self) -> None:
         self.pending: dict[tuple[str, str], tuple[asyncio.Future, float]] = {}
         self.nudged_at: dict[str, float] = {}
+        self.lanes: dict[str, asyncio.Semaphore] = {}
 
     def call(self, key: tuple[str, str], start: Callable[[], Awaitable[object]]) -> tuple[asyncio.Future, float]:
         if key not in self.pending:
-            task = asyncio.ensure_future(asyncio.wait_for(start(), CALL_LIMIT_S))
+            lane = self.lanes.setdefault(key[0], asyncio.Semaphore(IN_FLIGHT_PER_POLL))
+
+            async def in_lane() -> object:
+                # At most as many calls per poll as Temporal keeps in flight: the rest wait here,
+                # in order, instead of being refused (RESOURCE_EXHAUSTED) and retried with backoff.
+                async with lane:
+                    return await start()
+
+            task = asyncio.ensure_future(asyncio.wait_for(in_lane(), CALL_LIMIT_S))
             self.pending[key] = (task, time.monotonic())
             task.add_done_callback(lambda done: self._forget(key, done))
         return self.pending[key]
