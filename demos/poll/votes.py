@@ -17,6 +17,11 @@ simulated devices and the benchmark call. They hold no vote: every vote lives in
 The update id of a vote is derived from (poll, device, answer), so a web process restarted in the
 middle of a poll sends a phone's retry with the very same id it used before: nothing to remember.
 A different answer from the same device is a different update, which the validator rejects.
+
+The one thing a process keeps is its update calls still waiting for an outcome (see _Calls): the
+next try of a waiting vote waits on the same call instead of cancelling it and sending another,
+and at most 10 calls per poll are sent at a time. Lost with the process, they cost nothing: the
+vote is admitted in Temporal or it is not, and the phone's next try finds out which.
 """
 
 from __future__ import annotations
