@@ -5,11 +5,11 @@ simulated devices and the benchmark call. They hold no vote: every vote lives in
     cast_vote(client, workflow_id, device, answer, wait_s=...)  -> VoteReceipt
         accepted  the vote is counted; receipt.seq is its place in the count
         rejected  the validator (or the server) refused it; receipt.reason says why, for the phone
-        waiting   not counted yet: no worker is running to validate it, or Temporal holds as many
-                  votes for this poll as it keeps waiting at once (history.maxInFlightUpdates, 10
-                  by default) and refused this one for now. The phone shows "waiting" and sends
-                  the same vote again (same device, same answer: the same update id) until it is
-                  accepted or rejected. It is one update however often it is sent, so it is
+        waiting   not counted yet: no worker is running to validate it, it is queued behind the
+                  10 votes per poll this process sends at a time (Temporal keeps no more waiting:
+                  history.maxInFlightUpdates), or the server asked for it again. The phone shows
+                  "waiting" and sends the same vote again (same device, same answer: the same
+                  update id) until it is accepted or rejected. It is one update however often it is sent, so it is
                   counted once; one already admitted is counted as soon as a worker is back.
     close_poll(client, workflow_id, wait_s=...)       -> CloseReceipt (closed, with the final tally / waiting / rejected)
     read_tally(client, workflow_id)                   -> Tally | None (None: no worker to answer yet)
