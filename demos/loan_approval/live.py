@@ -2,12 +2,14 @@
 side; then the workflow waits for a loan officer: approve or decline from the slide (a signal), or
 let the review deadline pass and watch the timer route it to manual review. Or the presenter opens
 the decision to the room ("room"): every device votes approve / decline (a signal each, counted
-once per device) and the workflow decides at the quorum or when the room's 30 s timer fires.
+once per device) and the workflow decides at the quorum, when the room's 30 s timer fires, or when
+the presenter closes the vote ("close").
 
 Controls (args as the HTTP layer will send them):
     approve, decline  {}                                            the loan officer's signal
     room              {"quorum": n, "deadline_s": s} (both optional) open the decision to the room
     vote              {"device": "<device id>", "answer": "approve" | "decline"}
+    close             {}                                            end the room's vote: the votes so far decide
 snapshot() returns the stage and, once the room votes, "room": its tally (approve, decline,
 quorum, deadline_s, voting, decided_by).
 """
@@ -20,7 +22,7 @@ from temporalio.client import Client, WorkflowHandle
 
 from demos.common.live import ControlRejected
 from demos.loan_approval.room import DEFAULT_DEADLINE_S
-from demos.loan_approval.starter import application, cast_room_vote, decide, open_to_room, submit
+from demos.loan_approval.starter import application, cast_room_vote, close_room, decide, open_to_room, submit
 from demos.loan_approval.worker import build_worker
 from demos.loan_approval.workflows import Decision, LoanApprovalWorkflow
 
@@ -59,7 +61,12 @@ async def _vote(client: Client, handle: WorkflowHandle, args: dict) -> dict:
     return {"message": f"signal room_vote: {receipt.choice} from {receipt.device_id}", "receipt": asdict(receipt)}
 
 
-CONTROLS = {"approve": _approve, "decline": _decline, "room": _room, "vote": _vote}
+async def _close(client: Client, handle: WorkflowHandle, args: dict) -> dict:
+    await close_room(handle)
+    return {"message": "signal close_room: the votes so far decide"}
+
+
+CONTROLS = {"approve": _approve, "decline": _decline, "room": _room, "vote": _vote, "close": _close}
 
 
 async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
@@ -73,7 +80,7 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
         lines.append(f"the room: {room.approve} approve · {room.decline} decline (quorum {room.quorum}, deadline {room.deadline_s:g} s)"
                      + (f", decided by {room.decided_by}" if room.decided_by else ""))
     if stage == "room-voting":
-        return data | {"rows": [{"label": "the officer can still decide", "actions": ["approve", "decline"], "args": {}}], "lines": lines}
+        return data | {"rows": [{"label": "the room votes; the officer can still decide", "actions": ["approve", "decline", "close"], "args": {}}], "lines": lines}
     return data | {"lines": lines}
 
 

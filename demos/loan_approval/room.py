@@ -38,7 +38,7 @@ class RoomTally:
     quorum: int
     deadline_s: float
     voting: bool  # votes are being counted
-    decided_by: str = ""  # "quorum", "deadline" or "officer" (an officer's signal came first)
+    decided_by: str = ""  # "quorum", "deadline", "presenter" (closed it) or "officer" (an officer's signal came first)
 
 
 def room_params_problem(params: RoomParams) -> str | None:
@@ -63,4 +63,6 @@ def room_decision_reason(tally: RoomTally) -> str:
     counts = f"{tally.approve} approve, {tally.decline} decline"
     if tally.decided_by == "quorum":
         return f"quorum of {tally.quorum} reached: {counts}"
+    if tally.decided_by == "presenter":
+        return f"closed by the presenter: {counts}"
     return f"deadline of {tally.deadline_s:g}s passed: {counts}"

@@ -101,6 +101,11 @@ async def open_to_room(handle: WorkflowHandle, *, quorum: int, deadline_s: float
     return params
 
 
+async def close_room(handle: WorkflowHandle) -> None:
+    """End the room's vote now: the votes so far decide (none at all: manual review)."""
+    await handle.signal(LoanApprovalWorkflow.close_room)
+
+
 async def cast_room_vote(client: Client, workflow_id: str, device_id: str, choice: str) -> RoomVoteReceipt:
     """One device's approve / decline, as a signal: recorded in the workflow's history as soon as
     the server has it, worker or not. A malformed vote is refused here, before it can reach the

@@ -7,6 +7,7 @@ checks said, recorded by the server as it happened.
 Messages in, and why each kind:
   decide        signal  a loan officer's decision; the first decision stands.
   open_to_room  signal  the presenter hands the decision to the room: a quorum and a deadline.
+  close_room    signal  the presenter ends the room's vote now: the votes so far decide.
   room_vote     signal  one device's approve / decline. A burst of votes against a 30 s durable
                         timer: a signal is durable the moment the server has it, with no worker
                         running and no limit on how many wait, so a vote is never refused because
@@ -79,6 +80,7 @@ class LoanApprovalWorkflow:
         self._room: RoomParams | None = None
         self._room_votes: dict[str, str] = {}  # device id -> choice, first vote per device
         self._room_decided_by = ""
+        self._room_closing = False
 
     @workflow.run
     async def run(self, application: Application) -> LoanOutcome:
@@ -116,11 +118,14 @@ class LoanApprovalWorkflow:
         try:
             # A second durable timer: the room's deadline. A quorum of votes cancels it.
             await workflow.wait_condition(
-                lambda: self._decision is not None or len(self._room_votes) >= room.quorum,
+                lambda: self._decision is not None or self._room_closing or len(self._room_votes) >= room.quorum,
                 timeout=timedelta(seconds=room.deadline_s),
                 timeout_summary="the room's deadline",
             )
-            self._room_decided_by = "officer" if self._decision is not None else "quorum"
+            if self._decision is not None:
+                self._room_decided_by = "officer"
+            else:
+                self._room_decided_by = "quorum" if len(self._room_votes) >= room.quorum else "presenter"
         except asyncio.TimeoutError:
             self._room_decided_by = "deadline"
         tally = self.room_tally()
@@ -162,6 +167,13 @@ class LoanApprovalWorkflow:
         self._room = params
 
     @workflow.signal
+    def close_room(self) -> None:
+        if self._room is None:
+            workflow.logger.warning("close_room: the room is not voting")
+            return
+        self._room_closing = True
+
+    @workflow.signal
     def room_vote(self, vote: RoomVote) -> None:
         problem = self._room_vote_problem(vote)
         if problem:
@@ -198,7 +210,7 @@ class LoanApprovalWorkflow:
     def _room_vote_problem(self, vote: RoomVote) -> str | None:
         if self._room is None:
             return "the room is not voting on this application"
-        if self._room_decided_by or self._decision is not None:
+        if self._room_decided_by or self._room_closing or self._decision is not None:
             return "the decision is made"
         problem = room_vote_input_problem(vote)
         if problem:

@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 from demos.common.capture import capture_demo
 from demos.loan_approval import scenario
 from demos.loan_approval.room import DEFAULT_DEADLINE_S
-from demos.loan_approval.starter import application, cast_room_vote, decide, open_to_room, submit, wait_for_decision_stage
+from demos.loan_approval.starter import application, cast_room_vote, decide, open_to_room, poll_until, submit, wait_for_decision_stage
 from demos.loan_approval.worker import build_worker
 from demos.loan_approval.workflows import Decision, LoanApprovalWorkflow, LoanOutcome
 
@@ -163,3 +163,24 @@ async def test_captured_histories_replay_deterministically(capture):
     for workflow_id, history in [(capture["workflow_id"], capture["history"]), *capture["other_histories"].items()]:
         result = await replayer.replay_workflow(WorkflowHistory.from_json(workflow_id, history), raise_on_replay_failure=False)
         assert result.replay_failure is None
+
+
+async def test_live_controls_open_the_room_take_votes_and_close_it(client, task_queue):
+    from demos.common.live import ControlRejected
+    from demos.loan_approval import live
+
+    async with build_worker(client, task_queue):
+        handle = await live.start(client, task_queue)
+        assert await wait_for_decision_stage(handle) == "awaiting-decision"
+        assert (await live.snapshot(client, handle))["rows"][0]["actions"] == ["approve", "decline", "room"]
+        await live.CONTROLS["room"](client, handle, {"quorum": 10})
+        for device in ("room-0001", "room-0002"):
+            await live.CONTROLS["vote"](client, handle, {"device": device, "answer": "approve"})
+        with pytest.raises(ControlRejected, match="unknown choice 'maybe'"):
+            await live.CONTROLS["vote"](client, handle, {"device": "room-0003", "answer": "maybe"})
+        shown = await poll_until(lambda: live.snapshot(client, handle), lambda s: s.get("room", {}).get("approve") == 2, "two room votes")
+        assert shown["rows"][0]["actions"] == ["approve", "decline", "close"]
+        await live.CONTROLS["close"](client, handle, {})
+        outcome: LoanOutcome = await handle.result()
+    assert outcome.status == "approved" and outcome.room.decided_by == "presenter"
+    assert outcome.decision.reason == "closed by the presenter: 2 approve, 0 decline"
