@@ -57,7 +57,9 @@ async def main(client: Client | None = None) -> Tally | None:
 
     def show(vote) -> None:
         final = vote.final
-        print(f"  {vote.device_id} -> {vote.answer}: {final.status}" + (f" #{final.seq}" if final.seq else f" ({final.reason})") + (f" after {len(vote.receipts)} tries" if vote.waited else ""))
+        outcome = f"#{final.seq}" if final.seq else f"({final.reason})"
+        tries = f" after {len(vote.receipts)} tries" if vote.waited else ""
+        print(f"  {vote.device_id} -> {vote.answer}: {final.status} {outcome}{tries}")
 
     print("20 phones vote over 20 s; stop the worker meanwhile and watch them wait")
     await room_votes(temporal_cast(client, handle.id, wait_s=2.0), ballots, spread_s=20.0, on_settled=show)
