@@ -8,6 +8,9 @@
 - demo capture: all demos concurrently against one dev server vs the slowest demo alone
 - present mode (bench/present_bench.py): save-to-visible of a text edit vs `marp --server --watch`,
   of a diagram edit, and `make present` to the first slide
+- the poll (bench/poll_bench.py): 300 devices vote within 10 s, counted exactly once, vote-to-tally
+  p50/p95; the same with the poll's worker SIGKILLed mid-vote (none lost, none twice); votes/s
+  beside signals/s to a plain workflow
 - ML scaling: the ingestion demo's documents/s with 1, 2 and 4 ML worker processes (model calls
   shaped like remote ones: simulated latency, slots per worker), as ratios against 1 process
 
@@ -36,6 +39,7 @@ from deckbuild.config import Config  # noqa: E402
 from deckbuild.export import marp_command  # noqa: E402
 
 import hour_bench  # noqa: E402  (bench/ is on sys.path when this file runs)
+import poll_bench  # noqa: E402
 import present_bench  # noqa: E402
 
 TARGETS = {"warm": 1.3, "diagrams": 0.3, "diagram_edit": 0.5, "demos": 1.5}
@@ -225,7 +229,7 @@ def main() -> int:
         d = bench_diagrams(base)
         cold, peak_kib = bench_cold(base)
         demos_all, demo_slowest, slowest_name = bench_demos(base)
-        present_rows = present_bench.run(base)  # present mode, the live picture and share mode
+        present_rows = present_bench.run(base) + poll_bench.run(base)  # present mode, the live picture, share mode, the poll
     present_rows += hour_bench.run()  # a compressed hour on stage
     scaling = bench_ml_scaling()
     rows = [

@@ -27,6 +27,7 @@ SLIDE_TITLES = [
     "Benefits I See",
     "Demo: retries and backoff, with no lost state",
     "The retries run: four attempts, no retry code",
+    "Poll: the worker is killed in the middle of step 3. What happens?",
     "Demo: kill the worker, and the workflow finishes anyway",
     "The durability run: each step completed once",
     "Performance in My System",
@@ -187,8 +188,9 @@ def test_demo_slides_carry_the_demo_class_and_name_their_demo(page: Page):
         is_demo_class, panels = found[number - 1]
         assert is_demo_class and len(panels) == 1, (number, found[number - 1])
         demo, part, outermost = panels[0]
-        assert demo and part in ("diagram", "facts") and outermost, (number, panels)
-        assert part == ("diagram" if number in DEMO_SLIDES else "facts"), (number, part)
+        assert demo and part in ("diagram", "facts", "poll") and outermost, (number, panels)
+        expected = "diagram" if number in DEMO_SLIDES else "poll" if SLIDE_TITLES[number - 1].startswith("Poll:") else "facts"
+        assert part == expected, (number, part)
 
 
 # --- the training deck (slides/training/) -----------------------------------------------------

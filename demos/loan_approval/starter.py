@@ -1,4 +1,5 @@
-"""Submit a loan application, wait for the checks, and (optionally) decide as a loan officer.
+"""Submit a loan application, wait for the checks, and (optionally) decide as a loan officer; the
+client side of the room's decision (open_to_room, cast_room_vote).
 
 Standalone (two-terminal way, next to `python -m demos.loan_approval.worker`):
     python -m demos.loan_approval.starter              # submits, waits for your decision
@@ -12,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import Awaitable, Callable, TypeVar
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Literal, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 from demos.common.cli import run_standalone
 from demos.common.connect import connected_client
 from demos.loan_approval.activities import Application
+from demos.loan_approval.room import DEFAULT_DEADLINE_S, RoomParams, RoomVote, room_params_problem, room_vote_input_problem
 from demos.loan_approval.worker import TASK_QUEUE
 from demos.loan_approval.workflows import Decision, LoanApprovalWorkflow, LoanOutcome
 
@@ -74,6 +78,49 @@ async def main(client: Client | None = None) -> LoanOutcome:
 
 async def decide(handle: WorkflowHandle, decision: Decision) -> None:
     await handle.signal(LoanApprovalWorkflow.decide, decision)
+
+
+# --- the room decides: what the share mode's HTTP layer calls ----------------------------------
+
+
+@dataclass(frozen=True)
+class RoomVoteReceipt:
+    status: Literal["recorded", "rejected"]
+    device_id: str
+    choice: str
+    reason: str = ""  # rejected: why, for the phone
+
+
+async def open_to_room(handle: WorkflowHandle, *, quorum: int, deadline_s: float = DEFAULT_DEADLINE_S) -> RoomParams:
+    """Hand the decision to the room: it decides when `quorum` devices have voted, or after `deadline_s`."""
+    params = RoomParams(quorum=quorum, deadline_s=deadline_s)
+    problem = room_params_problem(params)
+    if problem:
+        raise ValueError(problem)
+    await handle.signal(LoanApprovalWorkflow.open_to_room, params)
+    return params
+
+
+async def close_room(handle: WorkflowHandle) -> None:
+    """End the room's vote now: the votes so far decide (none at all: manual review)."""
+    await handle.signal(LoanApprovalWorkflow.close_room)
+
+
+async def cast_room_vote(client: Client, workflow_id: str, device_id: str, choice: str) -> RoomVoteReceipt:
+    """One device's approve / decline, as a signal: recorded in the workflow's history as soon as
+    the server has it, worker or not. A malformed vote is refused here, before it can reach the
+    history; the workflow counts the first vote of each device and ignores the rest."""
+    vote = RoomVote(str(device_id), str(choice))
+    problem = room_vote_input_problem(vote)
+    if problem:
+        return RoomVoteReceipt("rejected", vote.device_id, vote.choice, problem)
+    try:
+        await client.get_workflow_handle(workflow_id).signal(LoanApprovalWorkflow.room_vote, vote)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:  # the workflow has completed: decided
+            return RoomVoteReceipt("rejected", vote.device_id, vote.choice, "the decision is made")
+        raise
+    return RoomVoteReceipt("recorded", vote.device_id, vote.choice)
 
 
 if __name__ == "__main__":

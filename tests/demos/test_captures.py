@@ -25,7 +25,7 @@ NAMES = demos.demo_names(CFG)
 def test_every_demo_has_a_capture():
     assert NAMES == [
         "account_validation", "durability", "inbox", "ingestion", "loan_approval",
-        "local_activities", "payments", "pii_codec", "retries", "versioning",
+        "local_activities", "payments", "pii_codec", "poll", "retries", "versioning",
     ]  # fmt: skip
     missing = [n for n in NAMES if not demos.capture_path(CFG, n).is_file()]
     assert missing == [], "run `python build.py demos` and commit demos/captures/"
