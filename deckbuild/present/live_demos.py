@@ -187,7 +187,29 @@ class LiveDemos:
             run.task = asyncio.create_task(self._follow(name, run))
             self.publish(name)
 
-    async def control(self, name: str, action: str, args: dict) -> dict:
+    async def audience_vote(self, name: str, device: str, answer: str) -> tuple[int, dict]:
+        """A phone's vote (share mode) on the ballot the demo's snapshot offers: the device id is
+        the server's (from its cookie), never the page's. (HTTP status, receipt) for the phone."""
+        run = self.runs.get(name)
+        ballot = (run.snapshot or {}).get("ballot") if run is not None and run.status == "running" else None
+        if not ballot or not ballot.get("open"):
+            return 409, {"status": "rejected", "reason": "no vote is open on this slide"}
+        if answer not in {a["key"] for a in ballot.get("answers", [])}:
+            return 422, {"status": "rejected", "reason": f"there is no answer {answer!r}"}
+        try:
+            result = await self.control(name, ballot["control"], {"device": device, "answer": answer}, quiet=True)
+        except LiveError as err:
+            return err.status, {"status": "error", "reason": str(err)}
+        if "rejected" in result:
+            return 409, {"status": "rejected", "reason": result.get("reason") or result["rejected"]}
+        receipt = result.get("receipt") or {}
+        if receipt.get("status") == "waiting":
+            return 202, {"status": "waiting", "reason": receipt.get("reason", "waiting for a worker")}
+        return 200, {"status": "accepted", "answer": answer, "seq": receipt.get("seq")}
+
+    async def control(self, name: str, action: str, args: dict, *, quiet: bool = False) -> dict:
+        """`quiet`: one of many (the room's votes): no message on the slide, no query of its own;
+        the twice-a-second refresh shows the tally."""
         from demos.common.live import ControlRejected
 
         live = self.module(name)
@@ -200,8 +222,12 @@ class LiveDemos:
         client = self._client()
         try:
             result = await controls[action](client, run.handle, args)
+            if quiet:
+                return result
             self.messages[name] = result.get("message", "")
         except ControlRejected as rejected:
+            if quiet:  # a phone's own mistake (a second vote): its answer, not the slide's news
+                return {"rejected": str(rejected), "reason": getattr(rejected, "reason", str(rejected))}
             self.messages[name] = f"rejected: {rejected}"
             run.story.annotate("rejected", name=getattr(rejected, "request", action), reason=getattr(rejected, "reason", str(rejected)))
             run.story.render()

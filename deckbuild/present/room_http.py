@@ -101,6 +101,23 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         session.hub.publish("navigate", target)
         return web.json_response({"ok": True, **target})
 
+    async def vote(request: web.Request) -> web.Response:
+        """Any device in the room votes on the current slide's open ballot (share mode's audience
+        in the loop). One vote per device is the workflow's rule (its validator, or its dedupe by
+        device id); the device id is this server's, from the device's cookie."""
+        device, refused = device_for_post(request)
+        if refused:
+            return refused
+        name = request.match_info["name"]
+        if name not in session.demos_on_slide(room.follow.get("slide", 0)):
+            return web.json_response({"status": "rejected", "reason": "this vote is not on the current slide"}, status=409)
+        body = await _json(request)
+        answer = body.get("answer") if isinstance(body, dict) else None
+        if not isinstance(answer, str) or not answer or len(answer) > 40:
+            return web.json_response({"status": "rejected", "reason": "answer is missing"}, status=400)
+        status, receipt = await session.live.audience_vote(name, device, answer)
+        return web.json_response(receipt, status=status)
+
     async def demo(request: web.Request) -> web.Response:
         from deckbuild.present.http import run_control
 
@@ -154,6 +171,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
     app.router.add_get(prefix + "/deck", deck)
     app.router.add_post(prefix + "/pair", pair)
     app.router.add_post(prefix + "/nav", nav)
+    app.router.add_post(prefix + "/vote/{name}", vote)
     app.router.add_post(prefix + "/demo/{name}/{kind}", demo)
     app.router.add_post(prefix + "/demo/{name}/{kind}/{action}", demo)
     app.router.add_post("/__present/follow", follow)

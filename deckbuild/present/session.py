@@ -497,8 +497,11 @@ def _first(pids: list[int]) -> int | None:
 def _for_viewers(state: dict) -> dict:
     """A demo's state as a viewer sees it: whether it runs live and its picture; no controls, no pids."""
     run = state.get("run")
-    return {"name": state.get("name"), "live": state.get("live"), "stale": state.get("stale"), "viewer": True,
-            "run": {k: run.get(k) for k in ("workflow_id", "run_id", "status", "picture", "error")} if run else None}
+    view = {k: run.get(k) for k in ("workflow_id", "run_id", "status", "picture", "error")} if run else None
+    snapshot = (run or {}).get("snapshot") or {}
+    if view is not None:  # what the room votes on, and its count so far (a poll's tally, a room's decision)
+        view["snapshot"] = {k: snapshot[k] for k in ("ballot", "tally", "room") if k in snapshot}
+    return {"name": state.get("name"), "live": state.get("live"), "stale": state.get("stale"), "viewer": True, "run": view}
 
 
 def _renderer_alive(renderer) -> bool:

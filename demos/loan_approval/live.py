@@ -57,7 +57,7 @@ async def _room(client: Client, handle: WorkflowHandle, args: dict) -> dict:
 async def _vote(client: Client, handle: WorkflowHandle, args: dict) -> dict:
     receipt = await cast_room_vote(client, handle.id, str(args.get("device", "")), str(args.get("answer", "")))
     if receipt.status == "rejected":
-        raise ControlRejected(receipt.reason)
+        raise ControlRejected(receipt.reason, request="signal room_vote", reason=receipt.reason)
     return {"message": f"signal room_vote: {receipt.choice} from {receipt.device_id}", "receipt": asdict(receipt)}
 
 
@@ -79,7 +79,9 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
     if room:
         lines.append(f"the room: {room.approve} approve · {room.decline} decline (quorum {room.quorum}, deadline {room.deadline_s:g} s)"
                      + (f", decided by {room.decided_by}" if room.decided_by else ""))
-    if stage == "room-voting":
+    if stage == "room-voting":  # the audience's phones vote (share mode): a Signal each, one per device
+        data["ballot"] = {"control": "vote", "question": "Approve this loan application?", "open": True,
+                          "answers": [{"key": "approve", "text": "Approve"}, {"key": "decline", "text": "Decline"}]}
         return data | {"rows": [{"label": "the room votes; the officer can still decide", "actions": ["approve", "decline", "close"], "args": {}}], "lines": lines}
     return data | {"lines": lines}
 

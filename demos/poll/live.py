@@ -38,7 +38,7 @@ async def start(client: Client, task_queue: str) -> WorkflowHandle:
 async def _vote(client: Client, handle: WorkflowHandle, args: dict) -> dict:
     receipt = await temporal_cast(client, handle.id, wait_s=CONTROL_WAIT_S)(str(args.get("device", "")), str(args.get("answer", "")))
     if receipt.status == REJECTED:
-        raise ControlRejected(f"update vote rejected by its validator: {receipt.reason}")
+        raise ControlRejected(f"update vote rejected by its validator: {receipt.reason}", request="update vote", reason=receipt.reason)
     if receipt.status == ACCEPTED:
         return {"message": f"update vote accepted: {receipt.answer}, vote #{receipt.seq}", "receipt": asdict(receipt)}
     return {"message": f"vote waiting: {receipt.reason}", "receipt": asdict(receipt)}
@@ -67,7 +67,9 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
         rows.append({"label": f"{tally.total} votes", "actions": ["close"], "args": {}})
     lines = [f"{a.key}. {a.text}: {a.votes}" for a in tally.answers] if tally.closed else []
     lines.append(f"{tally.total} of at most {tally.max_voters} voters" + (f", closed by {tally.closed_by}" if tally.closed else ""))
-    return {"rows": rows, "lines": lines, "tally": asdict(tally)}
+    # What the audience's phones vote on (share mode): the answers, while the poll is open.
+    ballot = {"control": "vote", "question": tally.question, "answers": [{"key": a.key, "text": a.text} for a in tally.answers], "open": not tally.closed}
+    return {"rows": rows, "lines": lines, "tally": asdict(tally), "ballot": ballot}
 
 
 async def finish(client: Client, handle: WorkflowHandle, session: object) -> None:

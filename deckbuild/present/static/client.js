@@ -247,7 +247,8 @@
       note.classList.toggle('ok', badge.cls === 'live' && !demo.stale && !/^(rejected|failed|could not)|\bfailed\b/.test(message || ''));
     } else if (note) note.remove();
     // A demo's second slide (its captured facts) keeps them; the live run shows on its first slide.
-    if (panel.dataset.demoPart !== 'facts') renderLive(panel, demo, badge.cls === 'live');
+    if (panel.dataset.demoPart === 'poll') renderTally(panel, demo, badge.cls === 'live');
+    else if (panel.dataset.demoPart !== 'facts') renderLive(panel, demo, badge.cls === 'live');
   }
 
   // ---- the live picture: the run's story, drawn by the server from its real history ---------------
@@ -287,6 +288,37 @@
       tick();
     }
     renderSnapshot(panel, demo);
+  }
+
+  // A poll's slide, live: its bars count the room's votes as the workflow's tally query says.
+  function renderTally(panel, demo, live) {
+    const chart = panel.querySelector('.poll-chart');
+    const facts = panel.querySelector('.poll-facts');
+    if (!chart) return;
+    if (chart.dataset.captured === undefined) {
+      chart.dataset.captured = chart.innerHTML;
+      if (facts) facts.dataset.captured = facts.innerHTML;
+    }
+    const tally = live && demo.run && demo.run.snapshot && demo.run.snapshot.tally;
+    if (!tally) {
+      chart.innerHTML = chart.dataset.captured;
+      if (facts) facts.innerHTML = facts.dataset.captured;
+      panel.classList.remove('present-live-panel');
+      return;
+    }
+    panel.classList.add('present-live-panel');
+    const top = Math.max(1, ...tally.answers.map((a) => a.votes));
+    const rows = Array.from(chart.querySelectorAll('.poll-answer'));
+    tally.answers.forEach((answer, i) => {
+      const row = rows[i];
+      if (!row) return;
+      row.querySelector('.poll-count').textContent = String(answer.votes);
+      row.querySelector('.poll-fill').style.width = `${(100 * answer.votes / top).toFixed(1)}%`;
+    });
+    if (facts) {
+      facts.textContent = `Live: ${tally.total} vote${tally.total === 1 ? '' : 's'} from this room, each an Update the workflow's validator accepted`
+        + (tally.closed ? ' · the poll is closed.' : ' · the poll is open.');
+    }
   }
 
   const secondsText = (ms) => { const s = Math.max(0, ms) / 1000; return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`; };

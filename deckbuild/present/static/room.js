@@ -55,8 +55,65 @@
       return next ? `Next: ${heading ? heading.textContent.trim() : `slide ${follow.slide + 1}`}` : 'Last slide';
     }
 
+    // A vote open on the current slide (a poll, the room deciding a loan): big answer buttons for
+    // every device. The server names the device; a vote that waits for a worker is sent again (the
+    // same vote, the same update: counted once).
+    const mine = {};  // run id -> {answer, status, reason}
+    function ballotOnSlide() {
+      const demos = (present.follow && present.follow.demos) || [];
+      for (const name of demos) {
+        const run = (present.demos[name] || {}).run;
+        const ballot = run && run.status === 'running' && run.snapshot && run.snapshot.ballot;
+        if (ballot) return { name, run, ballot };
+      }
+      return null;
+    }
+    async function vote(name, runId, answer) {
+      mine[runId] = { answer, status: 'sending' };
+      render();
+      for (let tries = 0; tries < 60; tries++) {
+        const response = await fetch(`/r/${room}/vote/${name}`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Room-Token': meta('present-room-token') },
+          body: JSON.stringify({ answer }),
+        });
+        let data = {};
+        try { data = await response.json(); } catch (e) { data = { status: 'error', reason: `HTTP ${response.status}` }; }
+        mine[runId] = { answer, status: data.status || 'error', reason: data.reason || '', seq: data.seq };
+        render();
+        if (data.status !== 'waiting' && response.status !== 429) return;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    function ballotUi(open) {
+      const box = el('div', 'room-ballot');
+      box.append(el('div', 'room-question', open.ballot.question));
+      const receipt = mine[open.run.run_id];
+      open.ballot.answers.forEach((a) => {
+        const b = button(`${a.key === a.text.toLowerCase() ? '' : `${a.key}. `}${a.text}`, 'room-answer', () => vote(open.name, open.run.run_id, a.key));
+        b.disabled = !open.ballot.open || (receipt && ['sending', 'waiting', 'accepted'].includes(receipt.status));
+        if (receipt && receipt.answer === a.key) b.classList.add('chosen');
+        box.append(b);
+      });
+      if (receipt) {
+        const text = {
+          sending: 'Sending…', accepted: `Counted${receipt.seq ? ` (vote #${receipt.seq})` : ''}. Thank you!`,
+          waiting: `Waiting: ${receipt.reason}. Your vote is kept and counted once.`, rejected: `Not counted: ${receipt.reason}`,
+          error: `Not sent: ${receipt.reason}`,
+        }[receipt.status] || receipt.status;
+        const line = el('div', `room-receipt ${receipt.status}`, text);
+        line.setAttribute('role', 'status');
+        box.append(line);
+      }
+      if (!open.ballot.open) box.append(el('div', 'room-receipt', 'The vote is closed.'));
+      return box;
+    }
+
     function render() {
       ui.replaceChildren();
+      const open = ballotOnSlide();
+      ui.classList.toggle('room-voting', !!open && !present.remote);
+      document.documentElement.classList.toggle('room-has-panel', !!open || !!present.remote);
+      if (open && !present.remote) ui.append(ballotUi(open));
       const remote = present.remote;
       if (!remote) {
         ui.classList.remove('room-remote');
@@ -80,6 +137,7 @@
       timer.dataset.since = String(pairedAt);
       const notes = el('div', 'room-notes');
       notes.innerHTML = remote.notes || '<p>(no notes on this slide)</p>'; // the server's HTML of the deck's own notes, escaped there
+      if (open) ui.append(ballotUi(open));
       ui.append(row, info, timer);
       if (remote.demo_controls) {  // the current slide's demo, with buttons a thumb can press
         const demos = (present.follow && present.follow.demos) || [];
@@ -101,7 +159,7 @@
 
     present.listen((event, data) => {
       if (event === 'role') { present.role_asking = data.asking; if (data.role !== 'remote') present.pairing = data.asking ? { code: data.asking } : null; render(); }
-      if (event === 'follow' || event === 'notes' || (event === 'demo' && present.remote && present.remote.demo_controls)) render();
+      if (event === 'follow' || event === 'notes' || event === 'demo') render();
     });
     render();
   }
