@@ -15,6 +15,7 @@ GPOS pair kerning Chromium applies, read once from the font files and cached by 
 from __future__ import annotations
 
 import base64
+import logging
 import functools
 import io
 import json
@@ -104,6 +105,7 @@ def subset(path: Path, chars: str, flavor: str | None = "woff") -> bytes:
     """The font at `path` cut down to `chars` (names kept: a PDF lists the face by its real name)."""
     from fontTools import subset as ft_subset
 
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # it reports every table it drops
     options = ft_subset.Options()
     options.flavor = flavor  # woff: zlib, stdlib only (woff2 would need brotli)
     options.name_IDs = ["*"]
@@ -153,20 +155,21 @@ def _nearest(faces: tuple[Face, ...], weight: int, style: str) -> Face:
     return min(same_style, key=lambda f: abs(f.weight - weight))
 
 
-SVG_WEIGHT_RE = re.compile(r"font-weight\s*[:=]\s*[\"']?\s*(bold|bolder|[1-9]00)")
-SVG_ITALIC_RE = re.compile(r"font-style\s*[:=]\s*[\"']?\s*italic")
-
-
-def svg_css(cfg: Config, svg: str, chars: str) -> str:
+def svg_css(cfg: Config, used: list[dict]) -> str:
     """@font-face rules to put inside one SVG (an SVG shown as <img> cannot use the page's fonts):
-    each text face the SVG asks for and the symbol face, cut to the characters it draws."""
-    weights = {400} | {700 if w.startswith("bold") else int(w) for w in SVG_WEIGHT_RE.findall(svg)}
-    styles = {"normal"} | ({"italic"} if SVG_ITALIC_RE.search(svg) else set())
-    faces = {_nearest(TEXT_FACES, w, s) for w in weights for s in styles}
+    for each face its texts are drawn in ({weight, style, kind: text|mono, chars}, as the renderer
+    reports them) the nearest shipped face, and the symbol face, each cut to the characters drawn."""
+    chars_by_face: dict[Face, set[str]] = {}
+    everything: set[str] = set()
+    for item in used:
+        face = _nearest(MONO_FACES if item.get("kind") == "mono" else TEXT_FACES, int(item.get("weight", 400)), item.get("style", "normal"))
+        chars_by_face.setdefault(face, set()).update(item["chars"])
+        everything.update(item["chars"])
     rules = []
-    for face in sorted(faces, key=lambda f: (f.weight, f.style)):
-        rules.append(_font_face(face.family, face.weight, face.style, subset(_require(cfg.node_modules, face, "woff"), chars), "woff"))
-    symbols = missing_characters(cfg.node_modules, chars)
+    for face in sorted(chars_by_face, key=lambda f: (f.family, f.weight, f.style)):
+        data = subset(_require(cfg.node_modules, face, "woff"), "".join(sorted(chars_by_face[face])))
+        rules.append(_font_face(face.family, face.weight, face.style, data, "woff"))
+    symbols = missing_characters(cfg.node_modules, "".join(everything))
     if symbols:
         rules.append(_font_face(SYMBOL_FAMILY, 400, "normal", subset(_require(cfg.node_modules, SYMBOL_FACE, "woff"), symbols), "woff"))
     return "".join(rules)
