@@ -64,18 +64,18 @@ def browser():
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real talk, built once per session to HTML and PDF in a copy of the project."""
+    """The real talk, exported once per session (HTML, PDF, PPTX, handout) in a copy of the project."""
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
-    result = run_build("all", "--deck", "talk", root=root)
+    result = run_build("export", "--deck", "talk", root=root)
     assert result.returncode == 0, result.output
     return root
 
 
 @pytest.fixture(scope="session")
 def built_training(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The training deck, built once per session to HTML and PDF in its own copy of the project."""
+    """The training deck, exported once per session (HTML, PDF, PPTX, handout) in its own copy of the project."""
     root = copy_project(tmp_path_factory.mktemp("built-training") / "project")
-    result = run_build("all", "--deck", "training", root=root)
+    result = run_build("export", "--deck", "training", root=root)
     assert result.returncode == 0, result.output
     return root
 

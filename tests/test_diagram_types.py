@@ -238,6 +238,7 @@ ALT_SAYS = {
            "Analyst to Ingestion: Uploads [HTTPS]", "Ingestion to CRM: Looks up [REST]", "Boundaries: Company and Workers"],
     "journey": ['User journey "Onboarding"', "Create account", "Ask for help", "Support"],
     "pie": ['Pie chart "Time spent"', "Waiting", "Retrying"],
+    "xychart": ['Chart "Throughput" with bars of Docs per minute by category: w1: 20, w2: 45', "; and a line of Docs per minute by category: w1: 15"],
     "flowchart-accessible": ["The retry loop. An activity that fails waits out its backoff and runs again, until it succeeds."],
 }
 

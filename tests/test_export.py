@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from tests.conftest import run_build
 
@@ -16,6 +19,15 @@ def test_second_build_is_up_to_date_and_changes_rebuild(project_after_good_build
     assert result.returncode == 0, result.output
     assert "talk.html (up to date)" in result.stdout and "talk.pdf (up to date)" in result.stdout
     assert html.stat().st_mtime_ns == first
+    result = run_build("export", "--deck", "talk", root=root)
+    assert result.returncode == 0 and result.stdout.count("(up to date)") == 4, result.output  # pptx and handout too
+
+    # A speaker note changes the Markdown: every format is made again, the handout from the new HTML.
+    slide = next((root / "slides/talk").glob("02-*.md"))
+    slide.write_text(slide.read_text().replace("{% endcall %}", "One more sentence for the handout.\n{% endcall %}", 1))
+    result = run_build("export", "--deck", "talk", root=root)
+    assert "talk-handout.pdf (built)" in result.stdout and "talk.pptx (built)" in result.stdout, result.output
+    assert "One more sentence for the handout." in " ".join(PdfReader(root / "build/talk-handout.pdf").pages[1].extract_text().split())
 
     # A theme change affects every output.
     theme = root / "theme/midnight-blue.css"
@@ -32,9 +44,12 @@ def test_second_build_is_up_to_date_and_changes_rebuild(project_after_good_build
 
 def test_markdown_for_marp_is_kept(project_after_good_build: Path):
     md = (project_after_good_build / "build/talk.md").read_text()
-    assert md.startswith("---\nmarp: true\ntheme: midnight-blue\n")
-    assert md.count('<div class="diagram"><img alt="Mermaid flowchart diagram" src="data:image/svg+xml;base64,') == 1
-    assert md.count('<div class="diagram"><img alt="Mermaid sequenceDiagram diagram" src="data:image/svg+xml;base64,') == 5  # one per demo
+    assert md.startswith("---\nmarp: true\ntheme: midnight-blue\n") and "\nlang: en\n" in md
+    alts = re.findall(r'<div class="diagram"><img alt="([^"]*)" src="data:image/svg\+xml;base64,', md)
+    assert len(alts) == 7  # the architecture sketch, the performance chart, one per demo
+    assert not [a for a in alts if a.startswith("Mermaid")]
+    assert sum(a.startswith("Sequence diagram between Client, ") and " In order: Client to Workflow: start " in a for a in alts) == 5, alts
+    assert any(re.match(r"Chart with bars of documents/s by ML worker processes: 1: [\d.]+, 2: [\d.]+, 4: [\d.]+\.$", a) for a in alts), alts
     assert "```mermaid" not in md
 
 

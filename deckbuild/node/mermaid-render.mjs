@@ -268,7 +268,9 @@ async function describe(mermaid, definition, svg) {
   treeView: "Tree view", eventmodeling: "Event model", ishikawa: "Fishbone diagram", wardley: "Wardley map", cynefin: "Cynefin framework",
   railroad: "Railroad diagram", railroadEbnf: "Railroad diagram", railroadAbnf: "Railroad diagram", railroadPeg: "Railroad diagram",
   };
-  const clean = (t) => String(t ?? "").replace(/<br\s*\/?>/gi, " ").replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim();
+  const decoder = document.createElement("textarea"); // Mermaid's parse keeps labels HTML-escaped ("&amp;")
+  const decode = (t) => { decoder.innerHTML = t; return decoder.value; };
+  const clean = (t) => decode(String(t ?? "").replace(/<br\s*\/?>/gi, " ").replace(/<[^>]+>/g, "")).replace(/\s+/g, " ").trim();
   let diagram = null;
   try { diagram = await mermaid.mermaidAPI.getDiagramFromText(definition); } catch { /* described from the SVG below */ }
   const db = diagram?.db ?? {};
@@ -299,6 +301,24 @@ async function describe(mermaid, definition, svg) {
         else if (m.from && m.to) { steps.push(`${lead}${name(m.from)} to ${name(m.to)}${text ? `: ${text}` : ""}`); block = ""; }
       }
       return `${head} between ${list([...actors.keys()].map(name))}. In order: ${steps.slice(0, MAX).join("; ")}${more(steps.length)}.`;
+    }
+    if (type === "xychart") {
+      // Its db keeps drawing state only: the numbers come from the definition itself.
+      const quoted = (t) => clean(String(t ?? "").replace(/^["']|["']$/g, ""));
+      const values = (t) => t.split(",").map((v) => quoted(v.trim())).filter(Boolean);
+      const x = definition.match(/^\s*x-axis\s+(?:("[^"]*"|\S+)\s+)?\[([^\]]*)\]/m);
+      const y = definition.match(/^\s*y-axis\s+("[^"]*"|[^\s\d][^\n]*?)(?:\s+-?[\d.]+\s*-->|\s*$)/m);
+      const series = [...definition.matchAll(/^\s*(bar|line)\s+(?:("[^"]*")\s+)?\[([^\]]*)\]/gm)];
+      if (x && series.length) {
+        const categories = values(x[2]);
+        const yTitle = y ? quoted(y[1]) : "value";
+        const parts = series.map(([, mark, name, data]) => {
+          const nums = values(data);
+          const pairs = categories.map((c, i) => `${c}: ${nums[i] ?? "?"}`).join(", ");
+          return `${mark === "bar" ? "bars" : "a line"}${name ? ` "${quoted(name)}"` : ""} of ${yTitle} by ${x[1] ? quoted(x[1]) : "category"}: ${pairs}`;
+        });
+        return `${head} with ${parts.join("; and ")}.`;
+      }
     }
     if (type === "c4" && db.getC4ShapeArray) {
       const shapes = db.getC4ShapeArray();
