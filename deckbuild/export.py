@@ -101,20 +101,47 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> 
     marp_formats = [fmt for fmt in formats if fmt in MARP_OPTIONS]
     keys = {fmt: export_key(cfg, deck, markdown, fmt, theme_css) for fmt in marp_formats}
     stale = [fmt for fmt in marp_formats if not is_current(cfg, deck, fmt, keys[fmt])]
-    timings = _run_marp(cfg, theme_path, md_path, stale) if stale else {}
-    if "html" in stale:
-        html_file = staging / output_name(deck, "html")
-        html_file.write_text(html_post.post_process(html_file.read_text()))
+    started = time.perf_counter()
+    marp = _start_marp(cfg, theme_path, md_path, stale)
+    timings: dict[str, float] = {}
+    handout = None
+    try:
+        if "html" in stale:
+            timings["html"] = _wait_marp(marp, "html", md_path, started)
+            html_file = staging / output_name(deck, "html")
+            html_file.write_text(html_post.post_process(html_file.read_text()))
+        if "handout" in formats:
+            # Printed from the finished HTML, while marp-cli still renders the PDF and the PPTX.
+            html_file = staging / output_name(deck, "html") if "html" in stale else cfg.build_dir / output_name(deck, "html")
+            keys["handout"] = handout_key(cfg, sha256_file(html_file))
+            if not is_current(cfg, deck, "handout", keys["handout"]):
+                handout = _start_handout(cfg, html_file, staging / output_name(deck, "handout"))
+        failures = []
+        for fmt in [f for f in stale if f != "html"]:
+            try:
+                timings[fmt] = _wait_marp(marp, fmt, md_path, started)
+            except BuildError as err:
+                failures.append(err.message)
+        if handout is not None:
+            try:
+                _finish_handout(deck, handout, staging / output_name(deck, "handout"))
+                timings["handout"] = time.perf_counter() - started
+                stale.append("handout")
+            except BuildError as err:
+                failures.append(err.message)
+        if failures:
+            raise BuildError("\n".join(failures), ExitCode.TOOL_FAILED)
+    finally:
+        for proc in [*marp.values(), *([handout[0]] if handout else [])]:
+            if proc.poll() is None:  # a failure elsewhere: end the others (SIGTERM: each closes its Chromium)
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     if "pdf" in stale:
         pdf_post.finish_deck_pdf(staging / output_name(deck, "pdf"), title=deck.title, author=deck.author)
-    if "handout" in formats:
-        html_file = staging / output_name(deck, "html") if "html" in stale else cfg.build_dir / output_name(deck, "html")
-        keys["handout"] = handout_key(cfg, sha256_file(html_file))
-        if not is_current(cfg, deck, "handout", keys["handout"]):
-            started = time.perf_counter()
-            _run_handout(cfg, deck, html_file, staging / output_name(deck, "handout"))
-            timings["handout"] = time.perf_counter() - started
-            stale.append("handout")
     # Every format succeeded: now, and only now, replace the previous outputs.
     for fmt in stale:
         output = cfg.build_dir / output_name(deck, fmt)
@@ -134,12 +161,11 @@ def marp_command(cfg: Config, theme_path: Path, md_path: Path, fmt: str, browser
     return [*argv, "--output", str(md_path.with_suffix(f".{fmt}")), str(md_path)]
 
 
-def _run_marp(cfg: Config, theme_path: Path, md_path: Path, formats: list[str]) -> dict[str, float]:
-    """Run one marp-cli per format, concurrently (HTML needs no browser, PDF and PPTX do)."""
+def _start_marp(cfg: Config, theme_path: Path, md_path: Path, formats: list[str]) -> dict[str, subprocess.Popen]:
+    """One marp-cli per format, all at once (HTML needs no browser, PDF and PPTX do)."""
     browser = find_browser(cfg.browser, dict(cfg.env)) if set(formats) - {"html"} else None
     env = dict(cfg.env, CHROME_NO_SANDBOX="1", CHROME_DISABLE_GPU="1", PUPPETEER_SKIP_DOWNLOAD="1")
-    started = time.perf_counter()
-    procs = {}
+    procs: dict[str, subprocess.Popen] = {}
     for fmt in formats:
         (md_path.with_suffix(f".{fmt}")).unlink(missing_ok=True)
         try:
@@ -148,29 +174,38 @@ def _run_marp(cfg: Config, theme_path: Path, md_path: Path, formats: list[str]) 
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )
         except FileNotFoundError as err:
+            for proc in procs.values():
+                proc.kill()
             raise BuildError(f"marp-cli: cannot run node: {err.strerror}", ExitCode.MISSING_TOOL) from None
-    timings, failures = {}, []
-    for fmt, proc in procs.items():
-        output, _ = proc.communicate(timeout=600)
-        timings[fmt] = time.perf_counter() - started
-        if proc.returncode != 0 or not md_path.with_suffix(f".{fmt}").is_file():
-            failures.append(tool_failed(f"marp-cli ({fmt})", proc.returncode, output))
-    if failures:
-        raise BuildError("\n".join(f.message for f in failures), ExitCode.TOOL_FAILED)
-    return timings
+    return procs
 
 
-def _run_handout(cfg: Config, deck: Deck, html_file: Path, output: Path) -> None:
+def _wait_marp(procs: dict[str, subprocess.Popen], fmt: str, md_path: Path, started: float) -> float:
+    """Wait for one format's marp-cli; its seconds since the start, or one clear error."""
+    proc = procs[fmt]
+    output, _ = proc.communicate(timeout=600)
+    if proc.returncode != 0 or not md_path.with_suffix(f".{fmt}").is_file():
+        raise tool_failed(f"marp-cli ({fmt})", proc.returncode, output)
+    return time.perf_counter() - started
+
+
+def _start_handout(cfg: Config, html_file: Path, output: Path) -> tuple[subprocess.Popen, Path]:
     node = node_tool(cfg, "puppeteer").argv[0]  # node on PATH and puppeteer installed, or one clear message
     options = {"nodeModules": str(cfg.node_modules), "browser": find_browser(cfg.browser, dict(cfg.env)), "args": list(HEADLESS_ARGS),
                "input": str(html_file), "output": str(output)}
     output.unlink(missing_ok=True)
     try:
-        proc = subprocess.run([node, str(HANDOUT_SCRIPT), json.dumps(options)], cwd=cfg.root, capture_output=True, text=True,
-                              timeout=600, env=dict(cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"))
+        proc = subprocess.Popen([node, str(HANDOUT_SCRIPT), json.dumps(options)], cwd=cfg.root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=dict(cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"))
     except FileNotFoundError as err:
         raise BuildError(f"handout: cannot run node: {err.strerror}", ExitCode.MISSING_TOOL) from None
+    return proc, output
+
+
+def _finish_handout(deck: Deck, handout: tuple[subprocess.Popen, Path], output: Path) -> None:
+    proc, _ = handout
+    stdout, stderr = proc.communicate(timeout=600)
     if proc.returncode != 0 or not output.is_file():
-        raise tool_failed("handout (deckbuild/node/handout.mjs)", proc.returncode, proc.stderr or proc.stdout)
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+        raise tool_failed("handout (deckbuild/node/handout.mjs)", proc.returncode, stderr or stdout)
+    report = json.loads(stdout.strip().splitlines()[-1])
     pdf_post.finish_handout(output, [s["label"] for s in report["slides"]], title=f"{deck.title} (handout)", author=deck.author)
