@@ -13,7 +13,7 @@ help:
 	@echo "make deck          build every deck to build/<deck>.html and .pdf (sets everything up first)"
 	@echo "make export        also build/<deck>.pptx and build/<deck>-handout.pdf (slides with their notes)"
 	@echo "make present       the talk on stage: Temporal, demo workers, deck served and rebuilt on save"
-	@echo "                   (DECK=training PORT=8090 to choose; Ctrl-C stops everything)"
+	@echo "                   (DECK=training PORT=8090 to choose; SHARE=1: the audience follows on its phones; Ctrl-C stops everything)"
 	@echo "make rehearse      run every demo once live, as on stage, and report each one's outcome"
 	@echo "make test          run the whole test suite"
 	@echo "make bench         benchmark the build (prints a table of ratios)"
@@ -53,8 +53,9 @@ pdf: setup
 
 DECK ?= talk
 PORT ?= 8090
+SHARE ?=
 present: setup
-	@$(PY) build.py present --deck $(DECK) --port $(PORT)
+	@$(PY) build.py present --deck $(DECK) --port $(PORT) $(if $(SHARE),--share)
 
 rehearse: demos-setup
 	$(PY) build.py rehearse
@@ -65,6 +66,7 @@ demo: demos-setup
 
 # --- checks ------------------------------------------------------------------------------
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: setup

@@ -225,7 +225,7 @@ def main() -> int:
         d = bench_diagrams(base)
         cold, peak_kib = bench_cold(base)
         demos_all, demo_slowest, slowest_name = bench_demos(base)
-        present_rows = present_bench.run(base)
+        present_rows = present_bench.run(base)  # present mode, the live picture and share mode
     scaling = bench_ml_scaling()
     rows = [
         ("warm build vs marp-cli alone (html+pdf)", f"{warm:.2f} s", f"{marp_alone:.2f} s", warm / marp_alone, TARGETS["warm"]),

@@ -46,6 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if name == "present":
             command.add_argument("--port", type=int, default=None, help="port of the deck on 127.0.0.1 (default 8090)")
             command.add_argument("--no-temporal", action="store_true", help="serve and rebuild the deck only: no Temporal server, no workers")
+            command.add_argument("--share", action="store_true", help="the audience follows on its own devices: the deck's port also listens on --bind")
+            command.add_argument("--bind", default="0.0.0.0", metavar="ADDR", help="with --share: the address the deck's port listens on (default 0.0.0.0)")
+            command.add_argument("--max-devices", type=int, default=1000, metavar="N", help="with --share: at most N audience devices at once (default 1000)")
     return parser.parse_args(argv)
 
 
@@ -78,7 +81,10 @@ def _present(cfg: Config, args: argparse.Namespace) -> int:
     decks = args.deck or ["talk"]
     if len(decks) != 1:
         raise BuildError("present serves one deck at a time: pass a single --deck NAME")
-    return run_present(cfg, decks[0], args.port or DEFAULT_PORT, with_temporal=not args.no_temporal)
+    from deckbuild.present.session import Share
+
+    share = Share(args.bind, args.max_devices) if args.share else None
+    return run_present(cfg, decks[0], args.port or DEFAULT_PORT, with_temporal=not args.no_temporal, share=share)
 
 
 def _rehearse(cfg: Config, args: argparse.Namespace) -> int:

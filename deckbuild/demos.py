@@ -110,7 +110,7 @@ def capture_all(cfg: Config, names: list[str] | None = None, *, refresh: bool = 
 
 
 async def _run_demos(cfg: Config, names: list[str]) -> dict[str, dict[str, Any] | BuildError]:
-    from demos.common.capture import DemoFailed, capture_demo  # noqa: PLC0415 - only when demos run
+    from demos.common.capture import DemoFailed, capture_demo
     from demos.common.server import DemoError, dev_server
 
     # The scenarios fail activities on purpose (retries, a killed worker): the SDK's warnings about

@@ -1,4 +1,5 @@
-"""What a captured Temporal event history looks like on a slide: key events and a sequence diagram.
+"""What a captured Temporal event history looks like on a slide's table: its key events, in words.
+(The story picture of a run, the demo slides' diagram, is deckbuild/story.)
 
 Works on the standard exported history JSON (`WorkflowHistory.to_json_dict()`, the same shape the
 Web UI and `temporal workflow show --output json` use), so it knows nothing of any one demo.
@@ -15,7 +16,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from deckbuild.palette import FONT_FALLBACK
 
 NOISE = {
     "WorkflowTaskScheduled", "WorkflowTaskStarted", "WorkflowTaskCompleted", "ActivityTaskStarted",
@@ -168,119 +168,8 @@ def key_events(history: dict, limit: int = 8) -> list[Step]:
     return [*head, gap, tail]
 
 
-PARTICIPANTS = {
-    "Client": "Client",
-    "Human": "Human",
-    "Workflow": "Workflow",
-    "Activity": "Activities",
-    "Timer": "Timer",
-    "Child": "Child workflows",
-}
-
-
-def mermaid_label(text: str, limit: int = 44) -> str:
-    """Plain text that cannot break Mermaid's sequence syntax (`;` ends a statement, `#` starts an
-    entity, `<`/`>` and braces are markup) and stays short enough to read on a slide."""
-    text = re.sub(r"[;#<>{}\[\]`|\"]", " ", text)
-    text = text.replace("-->>", "→").replace("->>", "→").replace("--", "–")
-    return shorten(text, limit) or " "
-
-
-# How much of the story an event carries, for a diagram that must stay readable from the back row
-# (every label >= 18 px on the slide): when a history has more messages than fit, the highest
-# rank goes first. 0: how the run began and ended; 1: what the demo is about (retries, failures,
-# people, a timer firing, a crash); 2: the plumbing between them; 3: bookkeeping.
-STORY_RANK = {
-    "WorkflowExecutionStarted": 0, "WorkflowExecutionCompleted": 0, "WorkflowExecutionFailed": 0,
-    "WorkflowExecutionTimedOut": 0, "WorkflowExecutionTerminated": 0, "WorkflowExecutionCanceled": 0,
-    "ActivityTaskStarted": 1, "ActivityTaskFailed": 1, "ActivityTaskTimedOut": 1, "ActivityTaskCanceled": 1,
-    "WorkflowTaskTimedOut": 1, "WorkflowTaskFailed": 1, "WorkflowExecutionSignaled": 1,
-    "WorkflowExecutionUpdateAccepted": 1, "TimerFired": 1, "MarkerRecorded": 1,
-    "TimerCanceled": 3,
-}
-PLUMBING = 2  # every other kind: activities scheduled and done, timers and children started
-
-
-def _story_messages(story: list[Step]) -> list[tuple[Step, int]]:
-    """Steps as diagram messages, with a count: a schedule answered at once by its completion is one
-    round trip; consecutive round trips to the same activities share one arrow when their names fit;
-    a message repeating an earlier one (same sender, receiver and words, numbers aside) adds to its
-    count instead of taking a line. A summary of the story in the order it began, not a trace: the
-    facts table and the Web UI have every event."""
-    trips: list[Step] = []
-    for step in story:
-        previous = trips[-1] if trips else None
-        if previous and previous.kind == "ActivityTaskScheduled" and step.kind == "ActivityTaskCompleted" and (step.short or step.label) == f"{previous.label} done":
-            trips[-1] = Step(previous.event_id, previous.t_ms, "RoundTrip", "Workflow", "Activity", f"{previous.label} ✓")
-            continue
-        trips.append(step if not step.short else Step(step.event_id, step.t_ms, step.kind, step.actor, step.target, step.short))
-    joined: list[Step] = []
-    for step in trips:
-        previous = joined[-1] if joined else None
-        if previous and previous.kind == step.kind == "RoundTrip":
-            both = f"{previous.label[:-2]}, {step.label}"
-            if len(both) <= 40:
-                joined[-1] = Step(previous.event_id, previous.t_ms, "RoundTrip", "Workflow", "Activity", both)
-                continue
-        joined.append(step)
-    merged: list[tuple[Step, int]] = []
-    index: dict[tuple[str, str, str], int] = {}
-    for step in joined:
-        key = (step.actor, step.target, re.sub(r"\d+", "N", step.label))
-        if key in index:
-            at = index[key]
-            merged[at] = (merged[at][0], merged[at][1] + 1)
-        else:
-            index[key] = len(merged)
-            merged.append((step, 1))
-    return merged
-
-
-def story(history: dict, max_messages: int = 8) -> list[tuple[Step, int]]:
-    """The messages of a history's sequence diagram: all of them when they fit, else without the
-    bookkeeping, then without the plumbing; a history still too long keeps its beginning and end."""
-    all_steps = steps(history)
-    for keep_below in (4, 3, 2):
-        merged = _story_messages([s for s in all_steps if STORY_RANK.get(s.kind, PLUMBING) < keep_below])
-        if len(merged) <= max_messages:
-            return merged
-    hidden = len(merged) - max_messages + 1
-    return merged[: max_messages - 2] + [(Step(0, 0, "…", "Workflow", "Workflow", f"… {hidden} more …"), 1)] + merged[-1:]
-
-
-# Mermaid draws sequence labels at 16 px (its top-level fontSize wins over the per-label sizes),
-# which ends up near 12 px once a wide diagram is scaled to a slide: large type in the diagram
-# itself keeps labels >= 18 px at the size the slide shows it. Mermaid sizes note boxes by
-# measuring the text in its own default font, narrower than the theme's: measuring in the theme's
-# font stack (palette.FONT_FALLBACK, the one midnight-blue declares) keeps every note inside its box.
-# Captured text cannot reach this directive: mermaid_label removes braces.
-SEQUENCE_CONFIG = {
-    "fontSize": 26,
-    "fontFamily": FONT_FALLBACK.replace('"', ""),
-    "themeVariables": {"fontSize": "26px"},
-    "sequence": {"width": 140, "height": 60, "boxMargin": 8, "noteMargin": 10, "messageMargin": 26},
-}
-SEQUENCE_INIT = "%%{init: " + json.dumps(SEQUENCE_CONFIG) + "}%%"
-
-
-def sequence_diagram(history: dict, max_messages: int = 8) -> str:
-    """A Mermaid sequence diagram of what happened, from the real history: the events that tell
-    the story (`story`), in type large enough to read from the back of the room."""
-    messages = story(history, max_messages)
-    used = [name for name in PARTICIPANTS if any(name in (s.actor, s.target) for s, _ in messages)]
-    lines = ["sequenceDiagram", SEQUENCE_INIT]
-    lines += [f"    participant {name} as {PARTICIPANTS[name]}" for name in used]
-    for step, count in messages:
-        label = mermaid_label(step.label + (f" ×{count}" if count > 1 else ""))
-        arrow = "-->>" if step.actor in ("Activity", "Timer", "Child") or step.target == "Client" else "->>"
-        if step.actor == step.target:
-            lines.append(f"    Note over {step.actor}: {label}")
-        else:
-            lines.append(f"    {step.actor}{arrow}{step.target}: {label}")
-    return "\n".join(lines) + "\n"
-
-
 def web_ui_url(ui_base: str, namespace: str, workflow_id: str, run_id: str) -> str:
+    """The Web UI page of one run: the one place that builds it (slides and live demos alike)."""
     return f"{ui_base.rstrip('/')}/namespaces/{quote(namespace)}/workflows/{quote(workflow_id, safe='')}/{quote(run_id)}/history"
 
 
@@ -291,4 +180,4 @@ def event_rows(history: dict, limit: int = 8) -> list[list[str]]:
 
 def template_helpers() -> dict[str, Any]:
     """What slide templates may call to show a captured run."""
-    return {"key_events": key_events, "event_rows": event_rows, "sequence_diagram": sequence_diagram, "web_ui_url": web_ui_url}
+    return {"key_events": key_events, "event_rows": event_rows, "web_ui_url": web_ui_url}

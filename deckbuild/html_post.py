@@ -6,8 +6,10 @@ inside `<div id=":$p">`. We add, as text edits on that structure (it fails loudl
   (its first heading), so a screen reader lists and names the slides;
 - the slides inside a `<main>` landmark, with a visually hidden line saying how to move;
 - an `aria-live` region that announces the slide shown after every change (html_assets/announce.js);
-- ASSETS: the stylesheets and scripts injected, each a file in deckbuild/html_assets/. Add one there
-  and to the list (e.g. a Replay script for the story pictures) and it is in every exported deck.
+- ASSETS: the stylesheets and scripts injected (inlined: the deck stays one offline file), each a
+  file: deckbuild/html_assets/ (ours), deckbuild/static/replay.js (the story pictures' Replay, which
+  present mode serves too). Add one to the list and it is in every exported deck; their content is
+  part of the HTML's cache key (post_key).
 The deck's language is set at the source (deck.toml `lang`, Marp's `lang` directive), not here.
 """
 
@@ -21,25 +23,28 @@ from pathlib import Path
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.fsutil import sha256_json
 
-ASSET_DIR = Path(__file__).resolve().parent / "html_assets"
+HERE = Path(__file__).resolve().parent
+ASSET_DIR = HERE / "html_assets"
+STATIC = HERE / "static"
 
 
 @dataclass(frozen=True)
 class Asset:
-    name: str  # a file in deckbuild/html_assets/
-    where: str  # "head": a <style> (.css) or <script> (.js) at the end of <head>; "body": at the end of <body>
+    path: Path  # a .css or .js file
+    where: str  # "head": at the end of <head>; "body": at the end of <body>
 
     def tag(self) -> str:
-        text = (ASSET_DIR / self.name).read_text()
-        if self.name.endswith(".css"):
-            return f'<style data-deck-asset="{self.name}">\n{text}</style>'
+        text = self.path.read_text()
+        if self.path.suffix == ".css":
+            return f'<style data-deck-asset="{self.path.name}">\n{text}</style>'
         safe = text.replace("</script", "<\\/script")  # a script's text cannot close its own tag
-        return f'<script data-deck-asset="{self.name}">\n{safe}</script>'
+        return f'<script data-deck-asset="{self.path.name}">\n{safe}</script>'
 
 
 ASSETS: tuple[Asset, ...] = (
-    Asset("a11y.css", "head"),
-    Asset("announce.js", "body"),
+    Asset(ASSET_DIR / "a11y.css", "head"),
+    Asset(ASSET_DIR / "announce.js", "body"),
+    Asset(STATIC / "replay.js", "body"),  # Replay of the captured run on each demo slide
 )
 
 SECTION_RE = re.compile(r'<section id="(\d+)"([^>]*)>(.*?)</section>', re.S)
@@ -50,7 +55,7 @@ HOW_TO = "Slide deck. Left and right arrow keys move between slides; each slide 
 
 def post_key() -> str:
     """A hash of this pass and its assets: part of the exported HTML's cache key."""
-    return sha256_json([Path(__file__).read_text(), [(a.name, a.where, (ASSET_DIR / a.name).read_text()) for a in ASSETS]])
+    return sha256_json([Path(__file__).read_text(), [(a.path.name, a.where, a.path.read_text()) for a in ASSETS]])
 
 
 def _plain(fragment: str) -> str:

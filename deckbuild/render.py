@@ -137,6 +137,16 @@ def load_deck(cfg: Config, name: str) -> Deck:
     )
 
 
+def read_source(path: Path, cfg: Config) -> str:
+    """A slide file's text; one saved in another encoding is the author's mistake, named with its line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise source_error(path, line, f"not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8", cfg.root) from None
+
+
 def slide_files(deck_dir: Path) -> tuple[Path, ...]:
     """The numbered slide files, in numeric order (2 < 10, 010 < 100 < 1000); name breaks ties."""
     found = [(int(match.group(1)), path.name, path) for path in deck_dir.glob("*.md") if path.is_file() and (match := SLIDE_FILE_RE.match(path.name))]
@@ -233,13 +243,35 @@ def split_slides(source: str) -> list[tuple[int, str]]:
     return parts
 
 
+RAW_TAG_RE = re.compile(r"{%-?\s*(raw|endraw)\s*-?%}")
+
+
+def _lines_in_raw(lines: list[str]) -> set[int]:
+    """Lines inside the author's own {% raw %}...{% endraw %}: already literal, and a raw block
+    cannot hold another (its {% endraw %} would close the author's)."""
+    inside, depth = set(), False
+    for index, line in enumerate(lines):
+        if depth:
+            inside.add(index)
+        for tag in RAW_TAG_RE.finditer(line):
+            depth = tag.group(1) == "raw"
+            if depth:
+                inside.add(index)
+    return inside
+
+
 def _mermaid_literal(part: str) -> str:
     """Wrap the body of each ```mermaid fence in {% raw %}: Mermaid syntax such as a hexagon
-    `A{{Decision}}` is not Jinja. The markers go on the fence lines, so no line moves."""
+    `A{{Decision}}` is not Jinja. The markers go on the fence lines, so no line moves. A fence the
+    author already put inside {% raw %} is left as it is."""
     lines = part.split("\n")
+    literal = _lines_in_raw(lines)
     i = 0
     while i < len(lines):
         opening = MERMAID_FENCE_RE.match(lines[i])
+        if opening and i in literal:
+            i += 1
+            continue
         if opening:
             close = next((j for j in range(i + 1, len(lines)) if closes_fence(lines[j], opening.group(1))), None)
             if close is None:
@@ -258,7 +290,8 @@ def _check_no_new_break(slide: RenderedSlide, cfg: Config) -> None:
     for index, line in _scan(lines):
         if SLIDE_BREAK_RE.match(line):
             line_in_part = _template_line_producing(slide.source.splitlines(), lines[:index])
-            raise source_error(slide.path, slide.first_line - 1 + line_in_part, "rendering this slide produced a slide break (a line of ---) that is not in the file: write slide breaks in the slide file itself", cfg.root)
+            raise source_error(slide.path, slide.first_line - 1 + line_in_part, "rendering this slide produced a slide break (a line of ---) "
+                               "that is not in the file: write slide breaks in the slide file itself", cfg.root)
 
 
 def _template_line_producing(source: list[str], rendered_before: list[str]) -> int:
@@ -308,6 +341,7 @@ def front_matter(deck: Deck) -> str:
 def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = None) -> RenderedDeck:
     """Render every slide template; the first error stops the build before anything is written."""
     env = make_environment(cfg)
+    env.globals["story_picture"] = _story_pictures(deck)
     values = {"deck": deck, "demos": {}, "presenting": False, "ui_base": None, **deck.variables, **(context or {})}
     macros = cfg.slides_dir / MACROS_TEMPLATE
     try:
@@ -318,11 +352,12 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
     slides = []
     for path in deck.slide_paths:
         name = path.relative_to(cfg.slides_dir).as_posix()
-        parts = split_slides(path.read_text())
+        parts = split_slides(read_source(path, cfg))
         for number, (first_line, part) in enumerate(parts, 1):
             if not part.strip():  # the break after it, or (for the last slide) the one before
                 line = first_line + part.count("\n") if number < len(parts) else first_line - 1
-                raise source_error(path, line, "empty slide: this slide break has nothing before or after it (two breaks in a row, or a break at the start or end of the file)", cfg.root)
+                raise source_error(path, line, "empty slide: this slide break has nothing before or after it "
+                                   "(two breaks in a row, or a break at the start or end of the file)", cfg.root)
             try:
                 text = _render_slide(env, values, path, name, first_line, part)
             except Exception as err:  # noqa: BLE001 - every template error becomes file:line
@@ -336,6 +371,28 @@ def render_deck(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = Non
             _check_no_new_break(slide, cfg)
             slides.append(slide)
     return RenderedDeck(deck=deck, slides=tuple(slides), front_matter=front_matter(deck))
+
+
+def _story_pictures(deck: Deck):
+    """`story_picture(capture, caption=True)` for slide templates: the captured run drawn in the
+    deck's own palette (deckbuild.story). Drawn once per capture content and palette."""
+    from deckbuild import story
+    from deckbuild.palette import read_palette
+
+    palette = read_palette(deck.theme_path.read_text())
+
+    def story_picture(capture: Mapping[str, Any], caption: bool = True) -> str:
+        key = (sha256_text(json.dumps(capture, sort_keys=True)), json.dumps(palette, sort_keys=True), caption)
+        if key not in _PICTURES:
+            if len(_PICTURES) > 64:
+                _PICTURES.clear()
+            _PICTURES[key] = story.story_picture(dict(capture), palette, caption=caption)
+        return _PICTURES[key]
+
+    return story_picture
+
+
+_PICTURES: dict[tuple, str] = {}  # drawn pictures by the content of their capture (present mode re-renders on every save)
 
 
 def assemble(front: str, slide_texts: list[str]) -> str:

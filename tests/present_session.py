@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,8 +32,11 @@ def port_is_free(port: int) -> bool:
 
 
 class PresentProcess:
-    def __init__(self, root: Path, *, temporal: bool = True, port: int | None = None, env: dict[str, str] | None = None):
+    def __init__(self, root: Path, *, temporal: bool = True, port: int | None = None, env: dict[str, str] | None = None,
+                 share: bool = False, extra_args: tuple[str, ...] = ()):
         self.root = root
+        self.share = share
+        self.extra_args = extra_args
         self.port = port or free_port()
         self.log_path = root / "present.log"
         self.temporal = temporal
@@ -51,10 +55,14 @@ class PresentProcess:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout_s: float = 60) -> PresentProcess:
+        self._token = None  # a new session, a new token
         argv = [sys.executable, str(REPO / "build.py"), "present", "--root", str(self.root), "--demos-dir", str(self.root / "demos"),
                 "--port", str(self.port)]
         if not self.temporal:
             argv.append("--no-temporal")
+        if self.share:
+            argv.append("--share")
+        argv += list(self.extra_args)
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(argv, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.wait_for(lambda: "present: deck" in self.output(), timeout_s, "the deck URL to be printed")
@@ -72,8 +80,30 @@ class PresentProcess:
                 raise AssertionError(f"timed out waiting for {what}:\n{self.output()[-3000:]}")
             time.sleep(0.1)
 
+    @property
+    def presenter_key(self) -> str:
+        """Share mode: the key in the deck URL the terminal printed (only the laptop has it)."""
+        return re.search(r"present: deck +http://127\.0\.0\.1:\d+/\?key=([\w-]+)", self.output()).group(1)
+
+    @property
+    def room_path(self) -> str:
+        """Share mode: /r/<room>, from the audience URL the terminal printed."""
+        return re.search(r"present: audience +http://[^/]+(/r/[\w-]+)", self.output()).group(1)
+
+    @property
+    def token(self) -> str:
+        """The session token, as the served page carries it (what a browser on the deck has)."""
+        if not getattr(self, "_token", None):
+            request = urllib.request.Request(self.url, headers={"Cookie": f"present_key={self.presenter_key}"} if self.share else {})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                page = response.read().decode()
+            self._token = re.search(r'<meta name="present-token" content="([^"]+)">', page).group(1)
+        return self._token
+
     def status(self) -> dict:
-        with urllib.request.urlopen(f"{self.url}__present/status", timeout=5) as response:
+        headers = {"X-Present-Token": self.token, **({"Cookie": f"present_key={self.presenter_key}"} if self.share else {})}
+        request = urllib.request.Request(f"{self.url}__present/status", headers=headers)
+        with urllib.request.urlopen(request, timeout=5) as response:
             status = json.loads(response.read())
         self._remember_pids(status)
         return status

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import shutil
 from pathlib import Path
 
 import pytest
@@ -81,16 +80,54 @@ def test_overflow_check_catches_an_overfull_slide(browser: Browser, tmp_path: Pa
 
 
 def test_each_diagram_is_an_svg_image_that_loads_inside_its_slide(page: Page):
-    for number in [ARCHITECTURE, PERFORMANCE, *DEMO_SLIDES]:
+    for number in [ARCHITECTURE, PERFORMANCE]:
         goto_slide(page, number)
         images = active_section(page).locator('.diagram img[src^="data:image/svg+xml;base64,"]')
         assert images.count() == 1, number
         natural = images.first.evaluate("img => [img.complete, img.naturalWidth, img.naturalHeight]")
         assert natural[0] and natural[1] > 300 and natural[2] > 100, (number, natural)  # decoded, a real picture
-    assert page.locator('.diagram img').count() == 2 + len(DEMO_SLIDES)
+    assert page.locator('.diagram img').count() == 2
     # No diagram is left as a code block, and the deck loads nothing from the network.
     assert page.locator("code.language-mermaid, pre.mermaid").count() == 0
     assert page.locator("script[src], link[rel=stylesheet][href^=http]").count() == 0
+
+
+def test_each_demo_slide_draws_its_run_as_a_story_picture_inside_the_slide(page: Page):
+    for number in DEMO_SLIDES:
+        goto_slide(page, number)
+        pictures = active_section(page).locator(".demo-diagram > svg.story")
+        assert pictures.count() == 1, number
+        box = pictures.first.evaluate("""svg => { const r = svg.getBoundingClientRect(), s = svg.closest('section').getBoundingClientRect();
+            const k = s.width / 1280; return {inside: r.left >= s.left - 1 && r.right <= s.right + 1 && r.bottom <= s.bottom + 1,
+            scale: r.width / svg.viewBox.baseVal.width / k, rows: svg.querySelectorAll('g.story-row').length} }""")
+        assert box["inside"] and box["rows"] >= 3, (number, box)
+        assert abs(box["scale"] - 1) < 0.02, (number, box)  # drawn at the slide's own scale: its sizes are the sizes shown
+    assert page.locator("svg.story").count() == len(DEMO_SLIDES)
+
+
+def test_replay_builds_the_captured_picture_up_and_ends_as_it_began(page: Page):
+    """The exported HTML, no server: Replay (a real button, keyboard operable) shows the rows of the
+    captured durability run in turn, at its pace compressed to at most ~10 s, and ends on the static picture."""
+    number = SLIDE_TITLES.index("Demo: kill the worker, and the workflow finishes anyway") + 1
+    goto_slide(page, number)
+    section = active_section(page)
+    replay = section.locator("button.story-replay")
+    assert replay.count() == 1 and replay.inner_text() == "Replay"
+    picture = section.locator("svg.story")
+    shown = "svg => [...svg.querySelectorAll('[data-t]')].filter(g => g.style.visibility !== 'hidden').map(g => g.dataset.row || 'lane')"
+    before = picture.evaluate(shown)
+    replay.focus()
+    page.keyboard.press("Enter")  # the key presses the button; it does not turn the slide
+    page.wait_for_timeout(300)
+    assert page.evaluate("location.hash") == f"#{number}"
+    early = picture.evaluate(shown)
+    assert 0 < len(early) < len(before), (early, before)
+    assert replay.inner_text() == "Stop"
+    page.wait_for_timeout(4000)
+    middle = picture.evaluate(shown)
+    assert len(early) < len(middle), (early, middle)
+    page.wait_for_function("() => !document.querySelector('svg.bespoke-marp-active svg.story.story-replaying')", timeout=12000)
+    assert picture.evaluate(shown) == before and replay.inner_text() == "Replay"
 
 
 def test_theme_colours(page: Page):
@@ -218,7 +255,8 @@ TRAINING_DIAGRAMS = {
     "Temporal server architecture": ("Frontend", "History", "Matching", "Persistence", "Worker service"),
     "Event sourcing in Temporal": ("Event history: append only", "Timer fired", "replay"),
 }
-TRAINING_TABLES = ["Monoliths: strengths and weaknesses", "SOA: strengths and weaknesses", "Temporal at a glance", "The components together", "Orchestration tools compared", "Local vs. remote activities"]
+TRAINING_TABLES = ["Monoliths: strengths and weaknesses", "SOA: strengths and weaknesses", "Temporal at a glance", "The components together",
+                   "Orchestration tools compared", "Local vs. remote activities"]
 # The demo slides another team writes land right after their topic's last slide.
 TRAINING_DEMOS = {
     "145-demo-account-validation.md": "Your first workflow (theory)",
@@ -245,20 +283,25 @@ def training_slide_number(title: str) -> int:
 # each embedded SVG diagram (its font size x the image's rendered width / its viewBox width).
 SMALLEST_TEXT_JS = """
 (section) => {
-  let body = 1e9, any = 1e9;
+  let body = 1e9, any = 1e9, inline = 1e9;
   const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
     if (!node.textContent.trim()) continue;
     const el = node.parentElement, style = getComputedStyle(el);
     if (style.display === 'none' || style.visibility === 'hidden') continue;
-    const size = parseFloat(style.fontSize);
+    // Text in an inline SVG (a demo's story picture) at the size it is drawn: its font size x the
+    // picture's scale (1 at the slide's own scale); a diagram label, held to the 18 px floor.
+    const picture = el.closest('svg.story');
+    const scale = picture ? picture.getBoundingClientRect().width / picture.viewBox.baseVal.width / (section.getBoundingClientRect().width / 1280) : 1;
+    const size = parseFloat(style.fontSize) * scale;
     any = Math.min(any, size);
-    // Body text: not headings, nor a demo's footer (how to run it: 18 px floor, like table cells).
-    if (!el.closest('h1, h2, h3, .demo-footer')) body = Math.min(body, size);
+    if (picture) { inline = Math.min(inline, size); continue; }
+    // Body text: not headings, a demo's footer (how to run it: 18 px floor, like table cells) or a control.
+    if (!el.closest('h1, h2, h3, .demo-footer, button')) body = Math.min(body, size);
   }
   const diagrams = Array.from(section.querySelectorAll('img[src^="data:image/svg+xml"]')).map(img => ({src: img.src, width: img.getBoundingClientRect().width}));
-  return {body, any, diagrams};
+  return {body, any, diagrams, inline};
 }
 """
 SVG_TEXT_JS = """
@@ -313,6 +356,8 @@ def text_sizes(page: Page, browser: Browser) -> dict:
             svg_page.set_content(f'<html><body style="margin:0">{svg}</body></html>')
             svg_sizes.append(svg_page.evaluate(SVG_TEXT_JS, diagram["width"]))
         svg_page.close()
+    if sizes["inline"] < 1e9:
+        svg_sizes.append(sizes["inline"])
     return {"any": sizes["any"], "body": sizes["body"], "svg": min(svg_sizes) if svg_sizes else None}
 
 

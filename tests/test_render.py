@@ -161,17 +161,31 @@ def test_a_mermaid_hexagon_in_a_slide_is_mermaid_not_jinja(tmp_path: Path):
 
 
 def test_a_diagram_generated_by_a_macro_still_renders_its_template(tmp_path: Path):
-    """The demo slides' sequence diagrams come from `{{ sequence_diagram(...) }}` inside a
-    ```mermaid fence in _macros.md.j2: that fence is the macro's, so it is still Jinja."""
+    """`{% call m.mermaid() %}` writes a ```mermaid fence whose body is a template (the performance
+    chart is made from data this way): that fence is the macro's, so it is still Jinja."""
+    body = "{% call m.mermaid() %}pie\n{% for name, n in parts %}  \"{{ name }}\" : {{ n }}\n{% endfor %}{% endcall %}\n"
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## Chart\n\n" + body})
+    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"parts": [("a", 1), ("b", 2)]})
+    from deckbuild import diagrams
+    (diagram,) = diagrams.find_diagrams(rendered, cfg)
+    assert diagram.source.startswith("pie") and '"b" : 2' in diagram.source and "{{" not in diagram.source
+
+
+def test_a_demo_panel_draws_the_captured_run_as_a_story_picture(tmp_path: Path):
+    """demo_panel embeds the run's story picture (deckbuild/story) as inline SVG: no Mermaid fence,
+    one line of HTML (a blank line would end Markdown's HTML block), every captured text escaped."""
     import json
     history = json.loads((Path(__file__).parent / "data/history_retry_signal_timer.json").read_text())
-    capture = {"demo": "x", "history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00", "versions": {"temporalio": "1", "server": "2"}}
+    capture = {"demo": "x", "history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00",
+               "versions": {"temporalio": "1", "server": "2"}}
     cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n<!-- _class: demo -->\n## Demo\n\n{{ m.demo_panel(cap) }}\n"})
     rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"cap": capture})
     from deckbuild import diagrams
-    (diagram,) = diagrams.find_diagrams(rendered, cfg)
-    assert diagram.source.startswith("sequenceDiagram") and "{{" not in diagram.source
-    assert diagram.where() == (tmp_path / "slides/d/01-a.md", 4)  # a generated block: where its slide starts
+    assert diagrams.find_diagrams(rendered, cfg) == []
+    text = rendered.slides[1].text
+    svg = text[text.index("<svg"): text.index("</svg>") + 6]
+    assert 'class="story"' in svg and "signal approve" in svg and "flaky" in svg
+    assert "\n" not in svg and "<b>" not in svg  # the signal's payload "ada <b>" is not in the picture, and never raw
 
 
 def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_path: Path):
@@ -184,9 +198,35 @@ def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_p
 
 
 def test_the_deck_language_is_checked_and_reaches_the_front_matter(tmp_path: Path):
-    (tmp_path / "ok").mkdir(); (tmp_path / "bad").mkdir()
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "bad").mkdir()
     cfg = make_project(tmp_path / "ok", {"01-a.md": "## A\n"}, manifest='title = "T"\ntheme = "midnight-blue"\nlang = "en-GB"\n')
     assert "\nlang: en-GB\n" in render.render_deck(cfg, render.load_deck(cfg, "d")).front_matter
     cfg = make_project(tmp_path / "bad", {"01-a.md": "## A\n"}, manifest='title = "T"\ntheme = "midnight-blue"\nlang = "C"\n')
     with pytest.raises(BuildError, match=r'deck\.toml:3: `lang` must be a language tag like "en" or "en-GB", not \'C\''):
         render.load_deck(cfg, "d")
+
+
+def test_a_mermaid_fence_inside_the_authors_own_raw_block_builds(tmp_path: Path):
+    """The build's own hint says to use {% raw %} for literal braces: a fence inside one must build,
+    and come out the same as one outside it (any valid Jinja around a fence works)."""
+    body = "flowchart LR\n  A{{Decision}} --> B\n"
+    raw = "## A\n\n{% raw %}\n```mermaid\n" + body + "```\n{% endraw %}\n"
+    plain = "## A\n\n```mermaid\n" + body + "```\n"
+    inline = "## A\n\n{% raw %}```mermaid\n" + body + "```{% endraw %}\n"
+    texts = []
+    for source in (raw, plain, inline):
+        (tmp_path / str(len(texts))).mkdir()
+        cfg = make_project(tmp_path / str(len(texts)), {"01-a.md": source})
+        texts.append(render_d(cfg).slides[0].text)
+    assert "A{{Decision}}" in texts[0] and texts[0].replace("\n\n\n", "\n\n") .strip() == texts[1].strip()
+    assert "A{{Decision}}" in texts[2]
+    (tmp_path / "if").mkdir()
+    cfg = make_project(tmp_path / "if", {"01-a.md": "## A\n\n{% if true %}\n```mermaid\n" + body + "```\n{% endif %}\n"})
+    assert "A{{Decision}}" in render_d(cfg).slides[0].text
+
+
+def test_a_slide_saved_in_another_encoding_is_named_with_its_line(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n"})
+    (tmp_path / "slides/d/01-a.md").write_bytes("## A\n\nCaf\u00e9 au lait\n".encode("latin-1"))
+    assert error_of(cfg) == "slides/d/01-a.md:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"

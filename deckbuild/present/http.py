@@ -1,91 +1,160 @@
-"""The present-mode web server: the deck, its live-update stream, and the demo controls.
+"""The present-mode web server: the deck, its live-update stream, and the demo controls (and, in
+share mode, the room's pages: room_http.py).
 
 Security is checked here, on the server, for every request (not in the page):
-- the Host header must name this server (127.0.0.1:<port> or localhost:<port>): a DNS-rebinding name
-  pointing at loopback gets nothing, not even the page that carries the token;
-- every control (run, signal, kill, start) needs the per-session token, which only the served page
-  carries, in the X-Present-Token header, and an Origin (when the browser sends one, and it always does
-  for a POST) that is this server's own. Anything else is 403 and nothing happens.
+- the Host header must name this server (127.0.0.1:<port>, localhost:<port>, and in share mode the
+  machine's LAN address): a DNS-rebinding name pointing at it gets nothing, not even the page that
+  carries the token;
+- every control (run, signal, kill, start), the event stream and the status (every pid, Temporal's
+  address) need the per-session token, which only the presenter's page carries, in the
+  X-Present-Token header (the stream: ?token=), and a control an Origin (a browser always sends one
+  for a POST) that is this server's own. In share mode they also need the presenter's cookie, which
+  only the deck URL printed in the terminal gives (room.py). Anything else is 403 and nothing happens.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-from html import escape as html_escape
 import json
+from html import escape as html_escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from deckbuild.present.session import PresentSession
+from deckbuild.present import room_http
+from deckbuild.present.room import PRESENTER_COOKIE, Room
 
 STATIC = Path(__file__).resolve().parent / "static"
+REPLAY_JS = Path(__file__).resolve().parent.parent / "static" / "replay.js"  # the exported deck's Replay, too
 TOKEN_HEADER = "X-Present-Token"
+MAX_BODY = 16 * 1024  # every request body a page sends is a few hundred bytes
 
 
-def allowed_hosts(port: int) -> set[str]:
-    return {f"127.0.0.1:{port}", f"localhost:{port}"}
+class Served(Protocol):
+    """What the server needs of a session (PresentSession is one)."""
+
+    token: str
+    port: int
+    deck_name: str
+    deck: Any  # LiveDeck: .state.built / .state.svgs / .state.error
+    hub: Any
+    live: Any  # LiveDemos: run / control / worker
+    room: Room | None  # share mode only
+    hosts: set[str]  # Host headers that name this server
+
+    def status(self) -> dict: ...
 
 
-def allowed_origins(port: int) -> set[str]:
-    return {f"http://{host}" for host in allowed_hosts(port)}
+def allowed_hosts(port: int, extra: set[str] = frozenset()) -> set[str]:
+    return {f"127.0.0.1:{port}", f"localhost:{port}", *extra}
 
 
-def inject(html: str, token: str, deck: str, version: int) -> str:
-    """The served page = marp-cli's HTML + the present-mode client (token and version in meta tags)."""
-    tags = (
-        f'<meta name="present-token" content="{token}"><meta name="present-deck" content="{deck}">'
-        f'<meta name="present-version" content="{version}">'
-        '<link rel="stylesheet" href="/__present/client.css">'
-        '<script src="/__present/client.js" defer></script>'
-    )
+def origins(hosts: set[str]) -> set[str]:
+    return {f"http://{host}" for host in hosts}
+
+
+def inject(html: str, tags: str) -> str:
     return html.replace("</head>", tags + "</head>", 1)
 
 
-def make_app(session: PresentSession) -> web.Application:
-    port = session.port
+def presenter_tags(token: str, deck: str, version: int, *, share: bool) -> str:
+    """The presenter's page = marp-cli's HTML + the present-mode client (token and version in meta tags)."""
+    return (
+        f'<meta name="present-token" content="{token}"><meta name="present-deck" content="{deck}">'
+        f'<meta name="present-version" content="{version}"><meta name="present-role" content="presenter">'
+        + ('<meta name="present-share" content="1">' if share else "")
+        + '<link rel="stylesheet" href="/__present/client.css">'
+        '<script src="/__present/replay.js" defer></script><script src="/__present/client.js" defer></script>'
+        + ('<script src="/__present/room.js" defer></script>' if share else "")
+    )
+
+
+def make_app(session: Served) -> web.Application:
+    hosts = session.hosts
+    allowed = origins(hosts)
+
+    def presenter(request: web.Request) -> bool:
+        """Share mode: only the laptop, holder of the key the terminal printed."""
+        return session.room is None or session.room.is_presenter(dict(request.cookies))
 
     @web.middleware
-    async def same_host_only(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.headers.get("Host", "") not in allowed_hosts(port):
+    async def checked(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.headers.get("Host", "") not in hosts:
             return web.Response(status=403, text="forbidden: unknown Host\n")
-        if request.method not in ("GET", "HEAD"):
-            origin = request.headers.get("Origin")
-            if origin is not None and origin not in allowed_origins(port):
-                return web.Response(status=403, text="forbidden: foreign Origin\n")
-            sent = request.headers.get(TOKEN_HEADER, "")
-            if not hmac.compare_digest(sent.encode(), session.token.encode()):
-                return web.Response(status=403, text="forbidden: missing or wrong session token\n")
-        response = await handler(request)
+        if (request.content_length or 0) > MAX_BODY:  # refused before anyone reads it
+            return web.Response(status=413, text=f"request body over {MAX_BODY} bytes\n")
+        path = request.path
+        if path.startswith("/r/"):  # the room's own checks (room_http)
+            response = await handler(request)
+        elif path.startswith("/__present/") and not path.endswith((".js", ".css", ".svg")) or request.method not in ("GET", "HEAD"):
+            if not presenter(request):
+                return web.Response(status=403, text="forbidden: the presenter's\n")
+            if request.method not in ("GET", "HEAD"):
+                origin = request.headers.get("Origin")
+                if origin is not None and origin not in allowed:
+                    return web.Response(status=403, text="forbidden: foreign Origin\n")
+                if not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), session.token.encode()):
+                    return web.Response(status=403, text="forbidden: missing or wrong session token\n")
+            response = await handler(request)
+        else:
+            response = await handler(request)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    app = web.Application(middlewares=[same_host_only])
-    app.router.add_get("/", lambda r: _deck_page(session))
+    app = web.Application(middlewares=[checked], client_max_size=MAX_BODY)
+    app.router.add_get("/", lambda r: _deck_page(session, r, presenter(r)))
     app.router.add_get("/__present/svg/{key}.svg", lambda r: _svg(session, r.match_info["key"]))
     app.router.add_get("/__present/client.js", lambda r: web.FileResponse(STATIC / "client.js"))
     app.router.add_get("/__present/client.css", lambda r: web.FileResponse(STATIC / "client.css"))
+    app.router.add_get("/__present/room.js", lambda r: web.FileResponse(STATIC / "room.js"))
+    app.router.add_get("/__present/replay.js", lambda r: web.FileResponse(REPLAY_JS))
     app.router.add_get("/__present/events", lambda r: _events(session, r))
-    app.router.add_get("/__present/status", lambda r: web.json_response(session.status()))
+    app.router.add_get("/__present/status", lambda r: _status(session, r))
     app.router.add_post("/__present/demo/{name}/run", lambda r: _control(session, r, "run"))
     app.router.add_post("/__present/demo/{name}/control/{action}", lambda r: _control(session, r, "control"))
     app.router.add_post("/__present/demo/{name}/worker/{op}", lambda r: _control(session, r, "worker"))
+    if session.room is not None:
+        room_http.add_routes(app, session, allowed)
     return app
 
 
-async def _deck_page(session: PresentSession) -> web.Response:
+async def _deck_page(session: Served, request: web.Request, is_presenter: bool) -> web.Response:
+    room = session.room
+    if room is not None:
+        key = request.query.get("key")
+        if key is not None:  # the terminal's URL: the key becomes a cookie and leaves the address bar
+            if not hmac.compare_digest(key.encode(), room.presenter_key.encode()):
+                return web.Response(status=403, text="forbidden: wrong presenter key\n")
+            target = "/?" + "&".join(f"{k}={v}" for k, v in request.query.items() if k != "key") if len(request.query) > 1 else "/"
+            response = web.HTTPFound(target.rstrip("?"))
+            response.set_cookie(PRESENTER_COOKIE, key, httponly=True, samesite="Strict", path="/")
+            raise response
+        if not is_presenter:  # anyone else is the audience
+            raise web.HTTPFound(f"/r/{room.room_id}")
     built = session.deck.state.built
+    tags = presenter_tags(session.token, session.deck_name, built.version if built else 0, share=room is not None)
     if built is None:  # nothing good yet: a page that shows the error and reloads once the deck builds
         error = html_escape(session.deck.state.error or "the deck is being built")
         page = f"<!DOCTYPE html><html><head><title>{session.deck_name}</title></head><body><pre>{error}</pre></body></html>"
-        return web.Response(status=503, text=inject(page, session.token, session.deck_name, 0), content_type="text/html")
-    return web.Response(text=inject(built.html, session.token, session.deck_name, built.version), content_type="text/html")
+        return web.Response(status=503, text=inject(page, tags), content_type="text/html")
+    return web.Response(text=inject(built.html, tags), content_type="text/html")
 
 
-async def _svg(session: PresentSession, key: str) -> web.Response:
+def _has_token(session: Served, request: web.Request) -> bool:
+    sent = request.headers.get(TOKEN_HEADER) or request.query.get("token", "")
+    return hmac.compare_digest(sent.encode(), session.token.encode())
+
+
+async def _status(session: Served, request: web.Request) -> web.Response:
+    """Every pid, the Temporal address and namespace: the presenter's, like every control."""
+    if not _has_token(session, request):
+        return web.Response(status=403, text="forbidden: missing or wrong session token\n")
+    return web.json_response(session.status())
+
+
+async def _svg(session: Served, key: str) -> web.Response:
     svg = session.deck.state.svgs.get(key)
     if svg is None:
         return web.Response(status=404)
@@ -93,33 +162,41 @@ async def _svg(session: PresentSession, key: str) -> web.Response:
     return web.Response(body=svg, content_type="image/svg+xml", headers={"Cache-Control": "max-age=86400, immutable"})
 
 
-async def _events(session: PresentSession, request: web.Request) -> web.StreamResponse:
-    if not hmac.compare_digest(request.query.get("token", "").encode(), session.token.encode()):
-        return web.Response(status=403, text="forbidden: missing or wrong session token\n")
+async def stream(request: web.Request, queue: asyncio.Queue, on_close: Any) -> web.StreamResponse:
+    """Server-sent events from `queue` until the page goes or the session ends ("", "")."""
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
     await response.prepare(request)
-    queue = session.hub.subscribe()
     try:
-        await response.write(b": connected\n\n")
+        await response.write(b"retry: 1000\n: connected\n\n")  # a dropped page (Wi-Fi, a phone asleep) tries again after 1 s
         while True:
             try:
-                event, data = await asyncio.wait_for(queue.get(), timeout=15)
-                if not event:
-                    break  # the session is shutting down
-                await response.write(f"event: {event}\ndata: {data}\n\n".encode())
+                item = await asyncio.wait_for(queue.get(), timeout=15)
+                message = item if isinstance(item, bytes) else f"event: {item[0]}\ndata: {item[1]}\n\n".encode() if item[0] else b""
+                if not message:
+                    break  # the session is shutting down, or this page was too slow to keep up
+                await response.write(message)
             except asyncio.TimeoutError:
                 await response.write(b": keep-alive\n\n")  # lets a dead connection be noticed
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        session.hub.unsubscribe(queue)
+        on_close(queue)
     return response
 
 
-async def _control(session: PresentSession, request: web.Request, kind: str) -> web.Response:
+async def _events(session: Served, request: web.Request) -> web.StreamResponse:
+    if not _has_token(session, request):
+        return web.Response(status=403, text="forbidden: missing or wrong session token\n")
+    return await stream(request, session.hub.subscribe(), session.hub.unsubscribe)
+
+
+async def _control(session: Served, request: web.Request, kind: str) -> web.Response:
+    return await run_control(session, request, kind, request.match_info["name"])
+
+
+async def run_control(session: Served, request: web.Request, kind: str, name: str) -> web.Response:
     from deckbuild.present.live_demos import LiveError
 
-    name = request.match_info["name"]
     try:
         body = await request.json() if request.can_read_body else {}
     except json.JSONDecodeError:
@@ -128,9 +205,9 @@ async def _control(session: PresentSession, request: web.Request, kind: str) -> 
         if kind == "run":
             result = await session.live.run(name)
         elif kind == "control":
-            result = await session.live.control(name, request.match_info["action"], body if isinstance(body, dict) else {})
+            result = await session.live.control(name, request.match_info.get("action", ""), body if isinstance(body, dict) else {})
         else:
-            result = await session.live.worker(name, request.match_info["op"])
+            result = await session.live.worker(name, request.match_info.get("op") or request.match_info.get("action", ""))
     except LiveError as err:
         return web.json_response({"error": str(err)}, status=err.status)
     return web.json_response(result)

@@ -1,5 +1,6 @@
-"""Demos run live from their slides: start a run, stream its real event history to every open page,
-and apply the slide's controls (signals, updates, kill/start a worker process).
+"""Demos run live from their slides: start a run, draw its real event history as it grows (the story
+picture, deckbuild.story, the code that draws the captured slide) on every open page, and apply the
+slide's controls (signals, updates, kill/start a worker process).
 
 The events come from the server (`fetch_history_events(wait_new_event=True)`, a long poll), never
 from the capture. Each demo's state is published on the hub under the topic `demo:<name>`, so the
@@ -13,10 +14,14 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from deckbuild.history_view import web_ui_url
+from deckbuild.present.live_story import LiveStory
+from deckbuild.story import CAPTION_BOX, Box
+
 if TYPE_CHECKING:
     from deckbuild.present.session import PresentSession
 
-MAX_EVENTS = 400  # a page shows the newest few; this bounds memory for a long-running demo
+PENDING_EVERY_S = 0.5  # describe() while a run is open: retries and running steps write no event yet
 
 
 class LiveError(Exception):
@@ -31,7 +36,7 @@ class LiveRun:
     run_id: str
     started: float = field(default_factory=time.monotonic)
     status: str = "running"  # running | completed | failed | interrupted
-    events: list[dict] = field(default_factory=list)
+    story: LiveStory | None = None
     snapshot: dict | None = None
     error: str = ""
     handle: Any = None
@@ -46,6 +51,7 @@ class LiveDemos:
         self.runs: dict[str, LiveRun] = {}
         self.messages: dict[str, str] = {}  # the last control's outcome, shown on the slide
         self.stale: dict[str, str] = {}  # demo -> "re-capturing" | "capture failed: ..."
+        self._publish_soon: set[str] = set()
 
     # --- what a demo offers --------------------------------------------------------------------
     def module(self, name: str) -> ModuleType | None:
@@ -81,11 +87,25 @@ class LiveDemos:
             "killable": getattr(live, "KILLABLE_ROLE", None),
             "scalable": getattr(live, "SCALE_ROLE", None),
             "deploy": list(getattr(live, "DEPLOY", ()) or ()),
+            "side_panel": bool(getattr(live, "SIDE_PANEL", False)),
         }
 
     # --- state published to the pages -----------------------------------------------------------
     def publish(self, name: str) -> None:
-        self._session.hub.publish("demo", self.state(name), topic=f"demo:{name}")
+        self._session.publish_demo(name, self.state(name))
+
+    def redraw(self, name: str) -> None:
+        """Draw the run's picture again soon: events fetched together are drawn once."""
+        if name in self._publish_soon:
+            return
+        self._publish_soon.add(name)
+        asyncio.get_running_loop().call_soon(self._redraw_now, name)
+
+    def _redraw_now(self, name: str) -> None:
+        self._publish_soon.discard(name)
+        run = self.runs.get(name)
+        if run is not None and run.story is not None and run.story.render():
+            self.publish(name)
 
     def state(self, name: str) -> dict:
         run = self.runs.get(name)
@@ -102,10 +122,10 @@ class LiveDemos:
                 "workflow_id": run.workflow_id,
                 "run_id": run.run_id,
                 "status": run.status,
-                "events": run.events[-40:],
+                "picture": run.story.message() if run.story else None,
                 "snapshot": run.snapshot,
                 "error": run.error,
-                "url": web_ui_run_url(temporal.ui_url, temporal.namespace, run.workflow_id, run.run_id),
+                "url": web_ui_url(temporal.ui_url, temporal.namespace, run.workflow_id, run.run_id) if temporal.ui_url else None,
             }
         return data
 
@@ -132,11 +152,40 @@ class LiveDemos:
         if previous and previous.task:
             previous.task.cancel()
         run = LiveRun(handle.id, handle.result_run_id or handle.run_id or "", handle=handle)
+        run.story = LiveStory(name, self._session.palette, self._box(live))
+        run.story.render()
         self.runs[name] = run
         self.messages[name] = ""
         run.task = asyncio.create_task(self._follow(name, run))
         self.publish(name)
         return {"workflow_id": run.workflow_id, "run_id": run.run_id}
+
+    async def reattach(self) -> None:
+        """After a restart of `make present` (runs persist in .temporal/present.sqlite): each demo's
+        newest run still open on the server is followed again, from its first event, so its slide
+        shows it LIVE with its controls instead of forgetting it."""
+        from demos.common.live import live_task_queue
+
+        client = self._client()
+        for name in self._session.demo_names():
+            if self.module(name) is None or name in self.runs:
+                continue
+            query = f'TaskQueue="{live_task_queue(name)}" AND ExecutionStatus="Running"'
+            try:
+                found = [w async for w in client.list_workflows(query, limit=20)]
+            except Exception:  # noqa: BLE001 - visibility not answering: nothing to re-attach
+                continue
+            if not found or name in self.runs:
+                continue
+            newest = max(found, key=lambda w: w.start_time)
+            handle = client.get_workflow_handle(newest.id, run_id=newest.run_id)
+            run = LiveRun(newest.id, newest.run_id, handle=handle)
+            run.story = LiveStory(name, self._session.palette, self._box(self.module(name)))
+            run.story.render()
+            self.runs[name] = run
+            self.messages[name] = "re-attached to the run left open by the previous session"
+            run.task = asyncio.create_task(self._follow(name, run))
+            self.publish(name)
 
     async def control(self, name: str, action: str, args: dict) -> dict:
         from demos.common.live import ControlRejected
@@ -154,6 +203,9 @@ class LiveDemos:
             self.messages[name] = result.get("message", "")
         except ControlRejected as rejected:
             self.messages[name] = f"rejected: {rejected}"
+            run.story.annotate("rejected", name=getattr(rejected, "request", action), reason=getattr(rejected, "reason", str(rejected)))
+            run.story.render()
+            self.publish(name)
             await self._refresh_snapshot(name, run)
             self.publish(name)
             return {"rejected": str(rejected)}
@@ -167,12 +219,18 @@ class LiveDemos:
         """kill | start | add | deploy: what the slide's worker buttons do."""
         caps = self.capabilities(name)
         pool = self._session.workers
+        run = self.runs.get(name)
+        story = run.story if run is not None and run.status == "running" else None
         if op == "kill" and caps.get("killable"):
             pids = pool.kill(name, caps["killable"])
             self.messages[name] = f"SIGKILL worker pid {', '.join(map(str, pids))}" if pids else "no worker was running"
+            for pid in pids if story else ():
+                story.annotate("worker_killed", worker=pid)
         elif op in ("start", "add") and (role := caps.get("killable") if op == "start" else caps.get("scalable")):
             worker = await self._session.start_worker(name, role)
             self.messages[name] = f"worker pid {worker.proc.pid} started"
+            if story:
+                story.annotate("worker_started", worker=worker.proc.pid)
         elif op == "deploy" and caps.get("deploy"):
             old, new = caps["deploy"]
             pool.stop_role(name, old)
@@ -180,36 +238,27 @@ class LiveDemos:
             self.messages[name] = f"{old} worker stopped; {new} worker pid {worker.proc.pid} deployed"
         else:
             raise LiveError(f"demo {name!r} has no worker operation {op!r}", status=404)
+        if story:
+            story.render()
         self.publish(name)
         return {"message": self.messages[name], "workers": pool.status(name)}
 
     # --- following a run ----------------------------------------------------------------------------
-    async def _follow(self, name: str, run: LiveRun) -> None:
-        from demos.common.capture import event_detail, event_type_name
+    def _box(self, live: ModuleType) -> Box:
+        """The picture fills the panel; a demo with a list to act on (the inbox) keeps a column for it."""
+        return Box(840, 540) if getattr(live, "SIDE_PANEL", False) else CAPTION_BOX
 
+    async def _follow(self, name: str, run: LiveRun) -> None:
         closing, completed = _closing_types()
-        activity_types: dict[int, str] = {}
-        first_time = None
-        poller = asyncio.create_task(self._poll_snapshot(name, run))
+        poller = asyncio.create_task(self._poll_pending(name, run))
         try:
             async for event in run.handle.fetch_history_events(wait_new_event=True):
-                if event.HasField("activity_task_scheduled_event_attributes"):
-                    activity_types[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
-                at = event.event_time.ToDatetime()
-                first_time = first_time or at
                 if run.first_event_ms is None:
                     run.first_event_ms = (time.monotonic() - run.started) * 1000
-                run.events.append({
-                    "id": event.event_id,
-                    "type": event_type_name(event),
-                    "t_s": round((at - first_time).total_seconds(), 1),
-                    "detail": event_detail(event, activity_types),
-                })
-                del run.events[:-MAX_EVENTS]
+                run.story.event(event)
                 if event.event_type in closing:
                     run.status = "completed" if event.event_type == completed else "failed"
-                await self._refresh_snapshot(name, run)
-                self.publish(name)
+                self.redraw(name)
             if run.status == "running":
                 run.status = "completed"
         except asyncio.CancelledError:
@@ -219,19 +268,26 @@ class LiveDemos:
             run.error = _reason(err)
         finally:
             poller.cancel()
+        run.story.render()
+        self.publish(name)
+        await self._refresh_snapshot(name, run)
         self.publish(name)
 
-    async def _poll_snapshot(self, name: str, run: LiveRun) -> None:
-        """Some state changes write no event (a retry waiting on the server): look once a second."""
-        live = self.module(name)
-        if live is None or getattr(live, "snapshot", None) is None:
-            return
+    async def _poll_pending(self, name: str, run: LiveRun) -> None:
+        """What writes no event yet: a retry waiting on the server, the worker running a step (from
+        describe()), and the demo's own snapshot (queries: the inbox's list). Twice a second."""
         while run.status == "running":
-            await asyncio.sleep(1.0)
+            try:
+                description = await asyncio.wait_for(run.handle.describe(), timeout=3)
+                run.story.pending(description.raw_description)
+            except Exception:  # noqa: BLE001 - the server or a worker is restarting: keep the last state
+                pass
             before = run.snapshot
             await self._refresh_snapshot(name, run)
-            if run.snapshot != before:
+            run.story.waiting(run.snapshot if run.status == "running" else None)
+            if run.story.render() or run.snapshot != before:
                 self.publish(name)
+            await asyncio.sleep(PENDING_EVERY_S)
 
     async def _refresh_snapshot(self, name: str, run: LiveRun) -> None:
         live = self.module(name)
@@ -248,14 +304,6 @@ class LiveDemos:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def web_ui_run_url(ui_url: str | None, namespace: str, workflow_id: str, run_id: str) -> str | None:
-    if not ui_url:
-        return None
-    from urllib.parse import quote
-
-    return f"{ui_url.rstrip('/')}/namespaces/{quote(namespace)}/workflows/{quote(workflow_id)}/{quote(run_id)}/history"
 
 
 def _reason(err: BaseException) -> str:

@@ -119,6 +119,11 @@ class LiveDeck:
             found[name] = cached[1]
         return {"demos": found}
 
+    def notes_of(self, index: int) -> str:
+        """One slide's speaker notes (HTML), for a paired remote."""
+        notes = self._notes
+        return notes[index] if 0 <= index < len(notes) else ""
+
     def set_renderer(self, renderer: Any) -> None:
         with self._lock:
             self._renderer = renderer

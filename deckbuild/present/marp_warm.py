@@ -89,3 +89,10 @@ class WarmMarp:
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None  # poll() also reaps it when it died
+
+    def log_tail(self, lines: int = 8) -> str:
+        text = self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
+        return "\n".join(text.strip().splitlines()[-lines:])

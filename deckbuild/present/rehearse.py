@@ -45,7 +45,7 @@ async def _rehearse_one(session: PresentSession, name: str) -> tuple[str, float,
         await asyncio.wait_for(run.handle.result(), RUN_TIMEOUT_S)
         await _until(lambda: run.status != "running", 10)
         first = f", first event streamed {run.first_event_ms:.0f} ms after the start" if run.first_event_ms is not None else ""
-        return name, time.monotonic() - started, f"ok: {run.status}, {len(run.events)} events{first}"
+        return name, time.monotonic() - started, f"ok: {run.status}, {run.story.events if run.story else 0} events{first}"
     except Exception as err:  # noqa: BLE001 - reported per demo; the rehearsal goes on
         from demos.common.capture import root_failure_message
 
@@ -62,7 +62,7 @@ async def _until(condition, timeout_s: float) -> None:
 
 async def _rehearse(cfg: Config, names: list[str] | None) -> int:
     session = PresentSession(cfg, "talk", port=0, out=lambda line: print(line, flush=True))
-    available = [n for n in session._demo_names() if session.live.module(n) is not None]
+    available = [n for n in session.demo_names() if session.live.module(n) is not None]
     names = names or available
     unknown = [n for n in names if n not in available]
     if unknown:

@@ -9,13 +9,15 @@ stopped whole (see proctree), so Ctrl-C leaves no process and no bound port.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from aiohttp import web
 
@@ -23,7 +25,10 @@ from deckbuild import demos, diagrams, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.present import preflight, proctree
+from deckbuild.present.children import Child, MarpChild, RendererChild
 from deckbuild.present.hub import Hub
+from deckbuild.present.http import allowed_hosts, make_app
+from deckbuild.present.room import DEFAULT_MAX_DEVICES, Room, lan_address, qr_text
 from deckbuild.present.livedeck import LiveDeck
 from deckbuild.present.marp_warm import WarmMarp
 from deckbuild.present.temporal_owner import TemporalOwner, TemporalState
@@ -34,10 +39,18 @@ DEFAULT_PORT = 8090
 
 
 class PresentSession:
-    def __init__(self, cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, out: Callable[[str], None] = print):
+    def __init__(self, cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, out: Callable[[str], None] = print,
+                 share: Share | None = None):
         self.cfg = cfg
         self.deck_name = deck_name
         self.port = port
+        self.share = share
+        # Share mode: the room (audience devices, remotes; roles in room.py). Without it, nothing of it exists.
+        self.room = Room(max_devices=share.max_devices) if share else None
+        self.lan = lan_address() if share else None
+        if self.room is not None:
+            self.room.on_change = self._room_changed
+        self.hosts = allowed_hosts(port, {f"{h}:{port}" for h in (self.lan, share.bind, socket.gethostname()) if h and h not in ("0.0.0.0", "::")} if share else set())
         self.token = secrets.token_urlsafe(24)
         self.hub = Hub()
         self.log_dir = cfg.build_dir / ".present" / "logs"
@@ -51,23 +64,34 @@ class PresentSession:
 
         self.live = LiveDemos(self)
         self.deck: LiveDeck  # set in run()
-        self._marp: WarmMarp | None = None  # the hot path: changed slides by marp-core
-        self._page_marp: WarmMarp | None = None  # the full page by marp-cli, behind it
+        self.palette = _deck_palette(cfg, deck_name)  # the live pictures' colours
+        # The long-lived helpers, each kept alive by its owner (children.py): the hot path (changed
+        # slides by marp-core), the full page by marp-cli behind it, the Mermaid renderer.
+        self.marp = self._marp_child("marp-core (changed slides)", "marp-slides.log")
+        self.page_marp = self._marp_child("marp-cli (full page)", "marp-page.log")
+        self.renderer = Child("Mermaid renderer", self._start_renderer, alive=_renderer_alive, close=_close_renderer,
+                              pids=lambda r: list(r.pids), tail=lambda r: "\n".join(r._stderr), report=self._child_news)
         self._page_task: asyncio.Task | None = None
-        self._renderer: Any = None
         self._renderer_start: asyncio.Future | None = None
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
         self._worker_lock = asyncio.Lock()
+        self._reattached = False
+        self._room_soon = False
 
     # --- urls --------------------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        """The deck, as the terminal prints it (in share mode with the presenter's key)."""
+        return f"http://127.0.0.1:{self.port}/" + (f"?key={self.room.presenter_key}" if self.room else "")
 
     @property
     def presenter_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/?view=presenter"
+        return f"http://127.0.0.1:{self.port}/?view=presenter" + (f"&key={self.room.presenter_key}" if self.room else "")
+
+    @property
+    def audience_url(self) -> str:
+        return f"http://{self.lan}:{self.port}/r/{self.room.room_id}" if self.room else ""
 
     def status(self) -> dict:
         built = self.deck.state.built
@@ -76,14 +100,15 @@ class PresentSession:
             "version": built.version if built else None,
             "error": self.deck.state.error,
             "temporal": self.temporal.state.as_dict(),
-            "workers": {name: self.workers.status(name) for name in self._demo_names()},
-            "pids": {"marp": self._marp.pid if self._marp else None, "page_marp": self._page_marp.pid if self._page_marp else None, "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
-                     "diagrams": list(self._renderer.pids) if self._renderer is not None else []},
+            "workers": {name: self.workers.status(name) for name in self.demo_names()},
+            "pids": {"marp": _first(self.marp.pids), "page_marp": _first(self.page_marp.pids), "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
+                     "diagrams": self.renderer.pids},
+            "children": {c.name: {"state": c.state, "restarts": c.restarts, "pids": c.pids} for c in (self.marp, self.page_marp, self.renderer)},
             "pages": self.hub.page_count,
-            "renderer": self._renderer is not None and bool(self._renderer_start and self._renderer_start.done()),
+            "renderer": self.renderer.state == "up",
         }
 
-    def _demo_names(self) -> list[str]:
+    def demo_names(self) -> list[str]:
         return demos.demo_names(self.cfg)
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -113,35 +138,35 @@ class PresentSession:
         loop = asyncio.get_running_loop()
         # The two warm marp processes start while the deck renders; a second start of an unchanged
         # deck serves its cached page without waiting for them.
-        marps = asyncio.gather(
-            loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-slides.log")),
-            loop.run_in_executor(None, lambda: WarmMarp(self.cfg, self.log_dir / "marp-page.log")),
-        )
-        self.deck = LiveDeck(self.cfg, self.deck_name)
+        marps = asyncio.gather(loop.run_in_executor(None, self.marp.get), loop.run_in_executor(None, self.page_marp.get))
+        self.deck = LiveDeck(self.cfg, self.deck_name, marp=MarpChild(self.marp), page_marp=MarpChild(self.page_marp))
         built = await loop.run_in_executor(None, self.deck.first_build)
         if built is None and self.deck.state.error is None:  # not in the cache: marp-cli writes the page
-            self._marp, self._page_marp = await marps
-            self.deck.set_marp(self._marp, self._page_marp)
+            await marps
             built = await loop.run_in_executor(None, self.deck.rebuild_page)
         if built is None:
             self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
         else:
             self.hub.publish("build", {"error": None}, topic="build")
-        from deckbuild.present.http import make_app
-
-        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3)
+        # handler_cancellation: a page that goes away ends its stream at once (a room's count stays true).
+        self._runner = web.AppRunner(make_app(self), access_log=None, handle_signals=False, shutdown_timeout=3, handler_cancellation=True)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True).start()
+        for address in self._listen_on():
+            await web.TCPSite(self._runner, address, self.port, reuse_address=True).start()
         self._watcher = SourceWatcher([self.cfg.slides_dir, self.cfg.theme_dir, self.cfg.demos_dir], loop)
         self._watcher.start()
         self._out(f"present: deck            {self.url}")
         self._out(f"present: presenter view  {self.presenter_url}")
+        if self.room is not None:
+            self._out(f"present: audience  {self.audience_url}")
+            self._out(qr_text(self.audience_url).rstrip("\n"))
+            self._out(f"present: share mode: the deck's port listens on {self.share.bind} (audience pages, at most {self.room.max_devices} devices); "
+                      "Temporal, its Web UI, the workers and the renderers stay on 127.0.0.1")
         self._out("present: Web UI          (comes up with Temporal; printed below)" if self._with_temporal else "present: Temporal        off")
         self._out("present: Ctrl-C stops everything")
-        if self._marp is None:
-            self._marp, self._page_marp = await marps
-            self.deck.set_marp(self._marp, self._page_marp)
+        await marps
+        self._tasks.append(asyncio.create_task(self._watch_children()))
 
     async def _start_temporal_behind_the_first_slide(self, wait_s: float = 3.0, after_page_s: float = 1.0) -> None:
         """The dev server and a dozen worker processes (each importing the SDK) take both cores for
@@ -162,25 +187,24 @@ class PresentSession:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.hub.close()
+        if self.room is not None:
+            self.room.close()  # every device's stream ends; every pairing ends with the session
         if self._runner:
             await self._runner.cleanup()  # closes the listening socket and every open stream
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.workers.stop_all)
         await loop.run_in_executor(None, self.temporal.stop)
-        if self._renderer is not None:
-            if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
-                await asyncio.gather(self._renderer_start, return_exceptions=True)
-            tree = proctree.tree_of(list(self._renderer.pids))
-            await loop.run_in_executor(None, self._renderer.close)
-            await loop.run_in_executor(None, proctree.reap, tree)
-        for marp in (self._marp, self._page_marp):
-            if marp:
-                await loop.run_in_executor(None, marp.close)
+        if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
+            await asyncio.gather(self._renderer_start, return_exceptions=True)
+        await asyncio.gather(*(loop.run_in_executor(None, child.close) for child in (self.renderer, self.marp, self.page_marp)))
 
     # --- the deck -------------------------------------------------------------------------------------
     def _publish_deck(self, update) -> None:
         self.hub.publish("build", {"error": None}, topic="build")
-        self.hub.publish("deck", update.message(), topic="deck")
+        message = update.message()
+        self.hub.publish("deck", message, topic="deck")
+        if self.room is not None:  # the audience patches the same slides; speaker notes stay the presenter's
+            self.room.broadcast("deck", json.dumps({**message, "notes": {}}, separators=(",", ":")))
 
     def _catch_up_page(self) -> None:
         """marp-cli's full page follows the hot update in the background (one at a time, newest wins)."""
@@ -202,23 +226,36 @@ class PresentSession:
         await loop.run_in_executor(None, self.deck.baseline)
         while True:
             paths = await self._watcher.next_batch()
-            changed_demos = {name for p in paths if (name := self._demo_of(p))}
-            for name in sorted(changed_demos):
-                self._tasks.append(asyncio.create_task(self._recapture(name)))
-            if any(self._affects_deck(p) for p in paths):
-                started = time.perf_counter()
-                update = await loop.run_in_executor(None, self.deck.rebuild)
-                if update is None:
-                    self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
-                    self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
-                else:
-                    if update.reload:  # the pages will load the full page: let marp-cli write it first
-                        await loop.run_in_executor(None, self.deck.rebuild_page)
-                    self._publish_deck(update)
-                    stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
-                    self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
-                              f"{len(update.slides)} slide(s) changed{', pages reload' if update.reload else ''})")
-                    self._catch_up_page()
+            # Like mkdocs' livereload: whatever goes wrong with one rebuild is reported (terminal and
+            # overlay) and the loop carries on; a loop that died would silently stop every later save.
+            try:
+                await self._rebuild_once(paths, loop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # noqa: BLE001 - the session must outlive any one save
+                error = f"unexpected error while rebuilding ({type(err).__name__}: {err}); the last good deck stays up"
+                self.deck.state.error = error
+                self._out(f"present: {error}")
+                self.hub.publish("build", {"error": error}, topic="build")
+
+    async def _rebuild_once(self, paths: set[Path], loop: asyncio.AbstractEventLoop) -> None:
+        changed_demos = {name for p in paths if (name := self._demo_of(p))}
+        for name in sorted(changed_demos):
+            self._tasks.append(asyncio.create_task(self._recapture(name)))
+        if any(self._affects_deck(p) for p in paths):
+            started = time.perf_counter()
+            update = await loop.run_in_executor(None, self.deck.rebuild)
+            if update is None:
+                self._out(f"present: build failed, the last good deck stays up:\n  {self.deck.state.error}")
+                self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
+            else:
+                if update.reload:  # the pages will load the full page: let marp-cli write it first
+                    await loop.run_in_executor(None, self.deck.rebuild_page)
+                self._publish_deck(update)
+                stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
+                self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
+                          f"{len(update.slides)} slide(s) changed{', pages reload' if update.reload else ''})")
+                self._catch_up_page()
 
     def _affects_deck(self, path: Path) -> bool:
         if path.is_relative_to(self.cfg.demos_dir):
@@ -234,7 +271,7 @@ class PresentSession:
         parts = path.relative_to(self.cfg.demos_dir).parts
         if len(parts) < 2 or path.name in NOT_IN_CAPTURE or parts[0] in ("captures", "common"):
             return None
-        return parts[0] if parts[0] in self._demo_names() else None
+        return parts[0] if parts[0] in self.demo_names() else None
 
     async def _recapture(self, name: str) -> None:
         """A demo's source changed: restart its live workers on the new code, and re-capture it in the
@@ -270,29 +307,126 @@ class PresentSession:
         """Start the long-lived Mermaid renderer behind the first slide."""
         loop = asyncio.get_running_loop()
         try:
-            theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
-            config = diagrams.mermaid_config(theme_css)
-            renderer = diagrams.MermaidRenderer(self.cfg, config)
-            self._renderer = renderer  # owned from now on: shutdown closes it even while it starts
-            self._renderer_start = loop.run_in_executor(None, renderer.start)  # Node + one Chromium with Mermaid loaded
+            self._renderer_start = loop.run_in_executor(None, self.renderer.get)  # Node + one Chromium with Mermaid loaded
             await self._renderer_start
-            self.deck.set_renderer(renderer)
+            self.deck.set_renderer(RendererChild(self.renderer))
         except (BuildError, OSError) as err:
             self._out(f"present: diagrams will use a fresh mermaid-cli per change ({getattr(err, 'message', err)})")
+
+    # --- the long-lived helpers -------------------------------------------------------------------
+    def _marp_child(self, name: str, log: str) -> Child:
+        return Child(name, lambda: WarmMarp(self.cfg, self.log_dir / log), alive=lambda m: m.alive(), close=lambda m: m.close(),
+                     pids=lambda m: [m.pid], tail=lambda m: m.log_tail(), report=self._child_news)
+
+    def _start_renderer(self):
+        theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
+        return diagrams.MermaidRenderer(self.cfg, diagrams.mermaid_config(theme_css)).start()
+
+    def _child_news(self, line: str) -> None:
+        """One line in the terminal and on the open pages (a notice, never in the way)."""
+        self._out(f"present: {line}")
+        self.hub.publish("notice", {"text": line})
+
+    async def _watch_children(self) -> None:
+        """Twice a second: a helper that died is reaped now and started again (not at the next edit)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(0.5)
+            for child in (self.marp, self.page_marp, self.renderer):
+                if child.state == "up" and child.pids and not all(proctree.alive(p) for p in child.pids):
+                    await loop.run_in_executor(None, child.check)
 
     # --- Temporal and workers ---------------------------------------------------------------------
     def _temporal_changed(self, state: TemporalState) -> None:
         self.hub.publish("temporal", state.as_dict(), topic="temporal")
+        if self.room is not None:  # the audience learns up or down, not where
+            self.room.broadcast("temporal", json.dumps({"state": state.state}))
         if state.state == "up":
             ui = f", Web UI {state.ui_url}" if state.ui_url else ""
             self._out(f"present: Temporal        up at {state.address} (namespace {state.namespace}{ui})")
+            if not self._reattached:  # runs a previous session left open on the server (Ctrl-C mid-demo)
+                self._reattached = True
+                self._tasks.append(asyncio.get_running_loop().create_task(self.live.reattach()))
         elif state.state == "down":
             self._out(f"present: Temporal        DOWN: {state.reason} (slides show their captured runs)")
-        for name in self._demo_names():
+        for name in self.demo_names():
             self.live.publish(name)
 
     def _workers_changed(self, demo: str) -> None:
         self.live.publish(demo)
+
+    # --- share mode: what the room is told ---------------------------------------------------------
+    def _listen_on(self) -> list[str]:
+        if self.share is None:
+            return ["127.0.0.1"]
+        if self.share.bind in ("0.0.0.0", "::", "127.0.0.1"):
+            return [self.share.bind]
+        return ["127.0.0.1", self.share.bind]
+
+    def publish_demo(self, name: str, state: dict) -> None:
+        """A demo's state to the presenter's pages, and to the room: the viewers' without controls
+        or process ids; a remote allowed the demo controls gets them."""
+        self.hub.publish("demo", state, topic=f"demo:{name}")
+        if self.room is None:
+            return
+        self.room.broadcast("demo", json.dumps(_for_viewers(state), separators=(",", ":")))
+        full = json.dumps(state, separators=(",", ":"))
+        for device, remote in self.room.remotes.items():
+            if remote.demo_controls:
+                self.room.tell(device, "demo", full)
+
+    def audience_state(self, device: str) -> list[tuple[str, str]]:
+        """What a device that just connected is told: where the deck is, the live pictures, its role."""
+        dumps = lambda value: json.dumps(value, separators=(",", ":"))  # noqa: E731
+        out = [("follow", dumps(self.room.follow)), ("temporal", dumps({"state": self.temporal.state.state}))]
+        remote = self.room.remotes.get(device)
+        for name in self.demo_names():
+            state = self.hub.latest(f"demo:{name}")
+            if state:
+                out.append(("demo", dumps(state if remote and remote.demo_controls else _for_viewers(state))))
+        out.append(("role", dumps(self._role_message(device))))
+        return out
+
+    def _role_message(self, device: str) -> dict:
+        remote = self.room.remotes.get(device)
+        asking = next((p.code for p in self.room.pairings.values() if p.device == device), None)
+        message = {"role": "remote" if remote else "viewer", "demo_controls": bool(remote and remote.demo_controls), "asking": asking}
+        if remote:
+            message["code"] = remote.code
+            message["notes"] = self.deck.notes_of(self.room.follow.get("slide", 1) - 1)
+        return message
+
+    def tell_device(self, device: str | None) -> None:
+        """A device's role changed (paired, denied, revoked): it is told, with the demos as it may now see them."""
+        if device:
+            for event, data in self.audience_state(device)[2:]:
+                self.room.tell(device, event, data)
+            self._room_changed()
+
+    def set_follow(self, slide: int, fragment: int, **extra) -> None:
+        """The presenter's page says where the deck is: every device follows; remotes get its notes."""
+        follow = {"slide": slide, "fragment": fragment, **extra}
+        if follow == self.room.follow:
+            return
+        self.room.follow = follow
+        self.room.broadcast("follow", json.dumps(follow, separators=(",", ":")))
+        notes = json.dumps({"slide": slide, "notes": self.deck.notes_of(slide - 1)}, separators=(",", ":"))
+        self.room.broadcast("notes", notes, remotes_only=True)
+
+    def demos_on_slide(self, slide: int) -> list[str]:
+        return list(self.room.follow.get("demos") or []) if self.room.follow.get("slide") == slide else []
+
+    def _room_changed(self) -> None:
+        """The presenter view's room panel, at most a few times a second (a room filling up is one update)."""
+        if self._room_soon:
+            return
+        self._room_soon = True
+
+        def publish() -> None:
+            self._room_soon = False
+            self.hub.publish("room", self.room.listing(), topic="room")
+
+        asyncio.get_running_loop().call_later(0.25, publish)
 
     async def start_worker(self, name: str, role: str) -> WorkerProc:
         from demos.common.live import live_task_queue
@@ -323,7 +457,7 @@ class PresentSession:
         announced = False
         while True:
             if self.temporal.state.state == "up":
-                names = [n for n in self._demo_names() if self.live.module(n) is not None]
+                names = [n for n in self.demo_names() if self.live.module(n) is not None]
                 killed = self.workers.killed_demos()
                 for dead in self.workers.crashed():
                     self._out(f"present: worker {dead.demo}/{dead.role} pid {dead.proc.pid} exited; restarting it")
@@ -338,9 +472,48 @@ class PresentSession:
             await asyncio.sleep(1.0)
 
 
-def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True) -> int:
+class Share:
+    """`build.py present --share`: the audience follows on its own devices (room.py)."""
+
+    def __init__(self, bind: str = "0.0.0.0", max_devices: int = DEFAULT_MAX_DEVICES):
+        self.bind = bind
+        self.max_devices = max_devices
+
+
+def _first(pids: list[int]) -> int | None:
+    return pids[0] if pids else None
+
+
+def _for_viewers(state: dict) -> dict:
+    """A demo's state as a viewer sees it: whether it runs live and its picture; no controls, no pids."""
+    run = state.get("run")
+    return {"name": state.get("name"), "live": state.get("live"), "stale": state.get("stale"), "viewer": True,
+            "run": {k: run.get(k) for k in ("workflow_id", "run_id", "status", "picture", "error")} if run else None}
+
+
+def _renderer_alive(renderer) -> bool:
+    """The Node process and the Chromium it drives: a renderer without its browser is dead too."""
+    return renderer.alive() and all(proctree.alive(pid) for pid in renderer.pids)
+
+
+def _close_renderer(renderer) -> None:
+    tree = proctree.tree_of(list(renderer.pids))  # before stopping it reparents the tail
+    renderer.close()
+    proctree.reap(tree)
+
+
+def _deck_palette(cfg: Config, deck_name: str) -> dict[str, str]:
+    from deckbuild.palette import read_palette
+
+    try:
+        return read_palette(render.load_deck(cfg, deck_name).theme_path.read_text())
+    except BuildError:  # the deck does not load yet: preflight says why; pictures use the default theme
+        return read_palette((cfg.theme_dir / "midnight-blue.css").read_text())
+
+
+def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, share: Share | None = None) -> int:
     """`build.py present`: returns the exit code once Ctrl-C (or SIGTERM) has stopped everything."""
-    session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True))
+    session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True), share=share)
     try:
         return asyncio.run(session.run())
     except BuildError as err:

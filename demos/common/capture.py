@@ -96,6 +96,8 @@ async def capture_demo(name: str, client: Client, *, log: Callable[[str], None] 
         "other_histories": other_histories,
         "log": lines,
         "extra": result.extra,
+        "annotations": list(result.annotations),
+        "story_workflow_id": result.story_workflow_id,
     }
     # Fail here, naming the demo, rather than later in the deck build when the JSON is written.
     try:

@@ -14,6 +14,7 @@ and may define:
     SCALE_ROLE: str                        the slide offers "+1 worker" for it
     START_ROLES: tuple[str, ...]           the roles running when the session starts (default: all)
     DEPLOY: (old_role, new_role)           the slide offers "Deploy <new>": stop the old, start the new
+    SIDE_PANEL: bool                       the snapshot's rows (a list to act on) sit beside the live picture
     async def finish(client, handle, session) -> None           how `build.py rehearse` drives a run to its end
 """
 
@@ -31,7 +32,13 @@ READY_LINE = "live worker ready"
 
 
 class ControlRejected(Exception):
-    """A control the workflow refused (an update's validator, a decided item): shown, not a crash."""
+    """A control the workflow refused (an update's validator, a decided item): shown, not a crash.
+    `request` names what was refused ("update decide") and `reason` says why, for the live picture."""
+
+    def __init__(self, message: str, *, request: str = "", reason: str = ""):
+        super().__init__(message)
+        self.request = request
+        self.reason = reason or message
 
 
 def load_live(name: str) -> ModuleType | None:

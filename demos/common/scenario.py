@@ -30,3 +30,8 @@ class ScenarioResult:
     extra: dict[str, Any] = field(default_factory=dict)
     # Other workflows the scenario ran whose histories should be kept too (id, run_id).
     other_runs: list[tuple[str, str]] = field(default_factory=list)
+    # What happened outside the history, for the slide's story picture (deckbuild/story/fold.py lists
+    # the kinds): a worker killed, a new one started, a rejected update. "at" is epoch seconds.
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    # The workflow whose history the story picture draws, when not the main one (one of other_runs).
+    story_workflow_id: str | None = None

@@ -74,6 +74,13 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
             "rerun_steps": [step["number"] for step in steps if step["started"] > 1],
             "side_effects": [record | {"at_s": since_start(record["at"])} for record in records],
         },
+        # What the history cannot say: which process ran an attempt that never finished, the kill,
+        # and the new process (the live picture learns the same from describe() and the session).
+        annotations=[
+            *({"kind": "activity_running", "at": r["at"], "worker": r["pid"], "step": r["name"], "attempt": r["attempt"]} for r in records if r["event"] == "started"),
+            {"kind": "worker_killed", "at": killed_at, "worker": first.pid},
+            {"kind": "worker_started", "at": second.started_at, "worker": second.pid},
+        ],
     )
 
 

@@ -16,6 +16,7 @@ from demos.inbox.workflows import InboxWorkflow
 
 WORKERS = {"worker": lambda client, task_queue: make_worker(client, task_queue)}
 ESCALATE_AFTER_SECONDS = 90.0  # on stage: time to decide by hand before the timer does it
+SIDE_PANEL = True  # the items and their buttons sit beside the live picture
 
 
 async def start(client: Client, task_queue: str) -> WorkflowHandle:
@@ -44,7 +45,7 @@ async def _refine(client: Client, handle: WorkflowHandle, args: dict) -> dict:
         decision = await handle.execute_update(InboxWorkflow.decide, request)
     except WorkflowUpdateFailedError as err:
         reason = err.cause.message if err.cause is not None and hasattr(err.cause, "message") else str(err)
-        raise ControlRejected(f"update decide rejected by its validator: {reason}") from None
+        raise ControlRejected(f"update decide rejected by its validator: {reason}", request="update decide", reason=reason) from None
     return {"message": f"update decide accepted: refine {decision.item_id} ({decision.note})"}
 
 

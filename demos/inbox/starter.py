@@ -16,6 +16,7 @@ same server, TEMPORAL_ADDRESS pointing at it.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from dataclasses import asdict
@@ -76,6 +77,7 @@ async def run_session(
     log(f"update decide: {refined.by} refines {refined.item!r} ({refined.note}), recorded at {refined.at}")
 
     rejected_message = await _rejected_update(handle, DecisionRequest(POSTMORTEM.id, REFINE, by=CEO))
+    rejected_at = time.time()
     log(f"update decide (refine without a note) rejected by the validator: {rejected_message}")
 
     await handle.signal(
@@ -117,6 +119,8 @@ async def run_session(
             "rejected_update": rejected_message,
             "trail": [asdict(decision) for decision in trail],
         },
+        # A rejected update never reaches the history; the story picture shows it from here.
+        annotations=[{"kind": "rejected", "at": rejected_at, "name": "update decide", "reason": re.sub(r"^\w+Error: ", "", rejected_message)}],
     )
 
 

@@ -95,6 +95,13 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
             },
         },
         other_runs=[(settlement.id, settlement.result_run_id)],
+        # The slide's picture is the settlement (what present mode runs live): its worker killed mid-batch.
+        story_workflow_id=settlement.id,
+        annotations=[
+            {"kind": "activity_running", "at": min(w["at"] for w in work if w["pid"] == first.pid), "worker": first.pid, "step": "settle_batch"},
+            {"kind": "worker_killed", "at": killed_at, "worker": first.pid},
+            {"kind": "worker_started", "at": second.started_at, "worker": second.pid},
+        ],
     )
 
 

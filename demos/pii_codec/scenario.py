@@ -82,7 +82,7 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
 async def _result_error(handle) -> str:
     try:
         await handle.result()
-    except Exception as err:  # what a reader without the right key gets: a message, not data
+    except Exception as err:  # noqa: BLE001 - what a reader without the right key gets: a message, not data
         return root_failure_message(err)
     return "decoded (unexpected)"
 

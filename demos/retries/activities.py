@@ -85,7 +85,7 @@ async def charge_card(request: ChargeRequest) -> ChargeReceipt:
     if gateway_down:
         activity.heartbeat(trail)
         raise ApplicationError(
-            f"payment gateway answered 503 Service Unavailable (attempt {info.attempt})", type="GatewayUnavailable"
+            f"gateway 503 Service Unavailable (attempt {info.attempt})", type="GatewayUnavailable"
         )
     return ChargeReceipt(
         confirmation=f"ch_{request.order_id}_{info.attempt}",

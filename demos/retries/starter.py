@@ -57,7 +57,9 @@ async def narrate_retries(handle: WorkflowHandle, log: Callable[[str], None], po
             if pending.attempt < 2 or not pending.HasField("last_failure") or key in reported:
                 continue
             reported.add(key)
-            wait_s = pending.current_retry_interval.ToTimedelta().total_seconds()
+            # The server's interval carries a loaded machine's microseconds (4.00018s): the audience
+            # reads the backoff, to a tenth of a second.
+            wait_s = round(pending.current_retry_interval.ToTimedelta().total_seconds(), 1)
             log(
                 f"  {pending.activity_type.name} attempt {pending.attempt - 1} failed: {pending.last_failure.message}"
                 f" -> server retries in {wait_s:g}s (attempt {pending.attempt} of {pending.maximum_attempts})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 
 from demos.common.scenario import Log, ScenarioResult
 from demos.common.server import DemoError

@@ -166,7 +166,11 @@ async def test_connected_client_uses_temporal_address_and_env_config(server, mon
         assert client.namespace == "from-env"
     monkeypatch.setenv("TEMPORAL_NAMESPACE", server.namespace)
     async with connected_client() as client:
-        assert (await client.count_workflows()).count >= 0
+        assert client.namespace == server.namespace
+        # Really connected to that server: it knows a workflow started through the fixture's client.
+        handle = await server.client.start_workflow("NoSuchWorkflowType", id=f"env-{uuid.uuid4().hex[:8]}", task_queue="env-config-check")
+        assert (await client.get_workflow_handle(handle.id).describe()).id == handle.id
+        await handle.terminate("connection check")
 
 
 async def test_unreachable_address_is_a_clear_demo_error(monkeypatch):

@@ -4,9 +4,22 @@ from demos.common.server import temporal_cli_path, temporal_cli_version
 
 
 async def test_dev_server_is_loopback_and_answers(server, client):
+    import uuid
+
     assert server.address.startswith("127.0.0.1:")
-    count = await client.count_workflows()
-    assert count.count >= 0
+    # It answers for real: a workflow id only this test uses is not there, then there once started.
+    marker = f"smoke-{uuid.uuid4().hex[:8]}"
+    assert (await client.count_workflows(f'WorkflowId = "{marker}"')).count == 0
+    await client.start_workflow("NoSuchWorkflowType", id=marker, task_queue=f"smoke-{marker}")
+    for _ in range(50):  # visibility is eventually consistent
+        if (await client.count_workflows(f'WorkflowId = "{marker}"')).count == 1:
+            break
+        import asyncio
+
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"{marker} never showed up in the server's visibility")
+    await client.get_workflow_handle(marker).terminate("smoke test")
 
 
 def test_cli_version_parses():

@@ -1,10 +1,17 @@
 // Present mode, in the page: live updates of the deck, the build-error overlay, and the demo controls.
 // The server is the authority: every control carries the session token and is checked there.
+// The same script runs the audience's page in share mode (role "audience", room.js beside it): it
+// follows the presenter's slide, shows the live pictures, and offers controls only to a remote the
+// presenter allowed them (the server checks that too).
 (() => {
   'use strict';
   const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || '';
   const token = meta('present-token');
-  const state = { version: 0, temporal: null, demos: {}, build: null };
+  const role = meta('present-role') || 'presenter';
+  const audience = role === 'audience';
+  const room = meta('present-room');
+  const api = audience ? `/r/${room}` : '/__present';
+  const state = { version: 0, temporal: null, demos: {}, build: null, pictureLatencies: [], role, remote: null, follow: null };
   window.__present = state; // tests and the benchmark read this
 
   // ---- the deck: patch the slides that changed, on the slide the viewer is on ----------------------
@@ -66,6 +73,22 @@
     overlay.append(title, pre);
   }
 
+  // ---- notices: a helper process died and came back, in one line that fades (never in the way) -------
+  function showNotice(text) {
+    let box = document.getElementById('present-notice');
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'present-notice';
+      box.setAttribute('role', 'status');
+      document.body.appendChild(box);
+    }
+    box.textContent = text;
+    box.classList.add('shown');
+    clearTimeout(showNotice.timer);
+    showNotice.timer = setTimeout(() => box.classList.remove('shown'), 6000);
+    state.notices = (state.notices || []).concat([text]).slice(-20);
+  }
+
   // ---- demo slides ---------------------------------------------------------------------------------
   const el = (tag, cls, text) => {
     const node = document.createElement(tag);
@@ -74,10 +97,12 @@
     return node;
   };
 
+  state.post = post;
   async function post(url, body) {
+    const headers = audience ? { 'X-Room-Token': meta('present-room-token') } : { 'X-Present-Token': token };
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Present-Token': token },
+      headers: Object.assign({ 'Content-Type': 'application/json' }, headers),
       body: JSON.stringify(body || {}),
     });
     let data = {};
@@ -130,6 +155,51 @@
     names.forEach(decorate);
   }
 
+  // The buttons a demo offers (the slide's bar; a remote's panel shows the same, bigger).
+  function demoButtons(name, demo, panel) {
+    const out = [];
+    const section = panel ? (panel.closest('section') || panel) : null;
+    const badge = badgeFor(demo);
+    // The presenter's slide bar; on an audience device only a granted remote's panel (the slide's own bar
+    // is too small on a phone to press).
+    const controls = audience ? !panel && state.remote && state.remote.demo_controls && !demo.viewer : true;
+    if (demo.live !== false && controls) {
+      out.push(button('Run live', () => act(name, `${api}/demo/${name}/run`), !temporalUp()));
+      const workers = demo.workers || {};
+      if (demo.killable) {
+        const alive = (workers[demo.killable] || []).length > 0;
+        out.push(button('Kill worker', () => act(name, `${api}/demo/${name}/worker/kill`), !alive || !temporalUp()));
+        out.push(button('Start worker', () => act(name, `${api}/demo/${name}/worker/start`), alive || !temporalUp()));
+      }
+      if (demo.scalable) out.push(button('+1 worker', () => act(name, `${api}/demo/${name}/worker/add`), !temporalUp()));
+      if (demo.deploy && demo.deploy.length === 2 && !(workers[demo.deploy[1]] || []).length) {
+        out.push(button(`Deploy ${demo.deploy[1]}`, () => act(name, `${api}/demo/${name}/worker/deploy`), !temporalUp()));
+      }
+      const snap = demo.run && demo.run.status === 'running' && demo.run.snapshot;
+      if (!panel && snap) {  // a remote has no list beside the picture: its actions, by row
+        (snap.rows || []).forEach((row) => (row.actions || []).forEach((action) => out.push(button(`${action}: ${row.label}`,
+          () => act(name, `${api}/demo/${name}/control/${action}`, Object.assign({}, row.args, { note: 'from the remote' }))))));
+      }
+    }
+    const captured = section && panel.dataset.demoPart !== 'facts' && section.querySelector('.demo-diagram > svg.story');
+    if (badge.cls !== 'live' && captured && window.storyReplay && !audience) {
+      out.push(button(captured.__storyReplay ? 'Stop' : 'Replay', () => {
+        if (captured.__storyReplay) window.storyReplay.stop(captured);
+        else { window.storyReplay.play(captured); captured.addEventListener('story-replay-end', () => decorate(name), { once: true }); }
+        decorate(name);
+      }));
+    }
+    if (!audience && demo.run && demo.run.url) {
+      const link = el('a', 'present-link', 'Web UI');
+      link.href = demo.run.url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      out.push(link);
+    }
+    return out;
+  }
+  state.demoButtons = (name) => demoButtons(name, state.demos[name] || { name }, null);
+
   function decoratePanel(panel, demo) {
     const name = panel.dataset.demo;
     const section = panel.closest('section') || panel;
@@ -141,26 +211,7 @@
     tag.title = badge.why;
     bar.append(tag);
     if (demo.stale) bar.append(el('span', 'present-badge stale', 'STALE'));
-    if (demo.live !== false) {
-      bar.append(button('Run live', () => act(name, `/__present/demo/${name}/run`), !temporalUp()));
-      const workers = demo.workers || {};
-      if (demo.killable) {
-        const alive = (workers[demo.killable] || []).length > 0;
-        bar.append(button('Kill worker', () => act(name, `/__present/demo/${name}/worker/kill`), !alive || !temporalUp()));
-        bar.append(button('Start worker', () => act(name, `/__present/demo/${name}/worker/start`), alive || !temporalUp()));
-      }
-      if (demo.scalable) bar.append(button('+1 worker', () => act(name, `/__present/demo/${name}/worker/add`), !temporalUp()));
-      if (demo.deploy && demo.deploy.length === 2 && !(workers[demo.deploy[1]] || []).length) {
-        bar.append(button(`Deploy ${demo.deploy[1]}`, () => act(name, `/__present/demo/${name}/worker/deploy`), !temporalUp()));
-      }
-      if (demo.run && demo.run.url) {
-        const link = el('a', 'present-link', 'Web UI');
-        link.href = demo.run.url;
-        link.target = '_blank';
-        link.rel = 'noopener';
-        bar.append(link);
-      }
-    }
+    bar.append(...demoButtons(name, demo, panel));
     const why = [];
     if (badge.cls === 'cached' && badge.why) why.push(badge.why);
     if (demo.stale) why.push(demo.stale);
@@ -177,103 +228,209 @@
     if (panel.dataset.demoPart !== 'facts') renderLive(panel, demo, badge.cls === 'live');
   }
 
-  const pids = (workers) => Object.entries(workers || {}).map(([role, list]) => `${role}: ${list.map((w) => w.pid).join(', ') || '—'}`).join(' · ');
-
+  // ---- the live picture: the run's story, drawn by the server from its real history ---------------
+  // The server sends the whole SVG when the story changes (deckbuild/story, the code that drew the
+  // captured picture underneath); countdowns tick here, from the time each picture arrived.
   function renderLive(panel, demo, live) {
     const target = panel.querySelector('.demo-diagram') || panel;
-    let view = panel.querySelector('.present-live');
+    const captured = target.querySelector(':scope > svg.story');
+    let view = target.querySelector(':scope > .present-live');
     panel.classList.toggle('present-live-panel', live);
     if (!live) {
-      panel.classList.remove('present-has-snapshot');
-      target.classList.remove('present-live-on');
+      panel.classList.remove('present-has-snapshot', 'present-side');
       if (view) view.remove();
-      const facts = panel.querySelector('.present-snapshot');
-      if (facts) facts.remove();
+      if (captured) captured.classList.remove('present-hidden');
+      const box = panel.querySelector('.present-snapshot');
+      if (box) box.remove();
       panel.querySelectorAll('.present-hidden').forEach((n) => n.classList.remove('present-hidden'));
       return;
     }
-    target.classList.add('present-live-on');
+    const picture = demo.run.picture;
     if (!view) { view = el('div', 'present-live'); target.appendChild(view); }
-    view.replaceChildren();
-    const run = demo.run;
-    view.append(el('div', 'present-live-head', `${run.status} · ${run.workflow_id}`));
-    const list = el('ol', 'present-events');
-    // Workflow-task bookkeeping is in the Web UI; the slide keeps the events that tell the story.
-    const story = run.events.filter((e) => !/^WorkflowTask(Scheduled|Started|Completed)$/.test(e.type));
-    story.slice(-7).forEach((e) => {
-      const row = el('li');
-      row.append(el('span', 'present-t', `+${e.t_s.toFixed(1)}s`), el('span', 'present-type', e.type), el('span', 'present-detail', e.detail));
-      list.append(row);
-    });
-    view.append(list);
-    if (Object.keys(demo.workers || {}).length) view.append(el('div', 'present-workers', `workers ${pids(demo.workers)}`));
+    if (captured) captured.classList.add('present-hidden');
+    if (picture && view.dataset.version !== `${demo.run.run_id}:${picture.version}`) {
+      // How long from the server appending an event to the picture showing it (the benchmark reads
+      // this): only for a newer picture of a run on show, not the first one a page is given.
+      const newEvent = view.dataset.version && picture.event_ms && String(picture.event_ms) !== view.dataset.eventMs;
+      view.innerHTML = picture.svg; // drawn by our server; every captured text in it is escaped there
+      view.dataset.version = `${demo.run.run_id}:${picture.version}`;
+      view.dataset.at = String(performance.now());
+      view.dataset.eventMs = String(picture.event_ms || '');
+      const svg = view.querySelector('svg');
+      if (svg) svg.classList.add('story-live');
+      if (newEvent) {
+        state.pictureLatencies.push(Date.now() - picture.event_ms);
+        if (state.pictureLatencies.length > 500) state.pictureLatencies.shift();
+      }
+      tick();
+    }
     renderSnapshot(panel, demo);
   }
 
+  const secondsText = (ms) => { const s = Math.max(0, ms) / 1000; return s < 10 ? `${s.toFixed(1)} s` : `${Math.round(s)} s`; };
+  function tick() {
+    document.querySelectorAll('.present-live').forEach((view) => {
+      const since = performance.now() - Number(view.dataset.at || performance.now());
+      view.querySelectorAll('tspan.story-tick').forEach((t) => {
+        const base = Number(t.dataset.leftMs) || 0;
+        t.textContent = secondsText(t.dataset.dir === 'up' ? base + since : base - since);
+      });
+    });
+  }
+  setInterval(tick, 200);
+
+  // What the demo's snapshot offers: a list to act on (the inbox, a loan awaiting its officer) and a
+  // few lines of state. Beside the picture when the demo asks for a side panel, under it otherwise
+  // (in place of the caption, which the captured picture keeps).
   function renderSnapshot(panel, demo) {
     const snap = demo.run && demo.run.snapshot;
     let box = panel.querySelector('.present-snapshot');
-    panel.classList.toggle('present-has-snapshot', !!snap);
-    if (!snap) { if (box) box.remove(); return; }
-    const facts = panel.querySelector('.demo-facts');
-    if (!box) {
-      box = el('div', 'present-snapshot');
-      (facts || panel).appendChild(box);
-    }
-    if (facts) Array.from(facts.children).forEach((c) => { if (c !== box) c.classList.add('present-hidden'); });
+    const rows = (snap && snap.rows) || [];
+    const lines = (snap && snap.lines) || [];
+    const side = !!demo.side_panel && rows.length > 0;
+    panel.classList.toggle('present-has-snapshot', rows.length + lines.length > 0);
+    panel.classList.toggle('present-side', side);
+    if (!rows.length && !lines.length) { if (box) box.remove(); return; }
+    if (!box) { box = el('div', 'present-snapshot'); panel.appendChild(box); }
     const keepNote = box.querySelector('input');
     const noteValue = keepNote ? keepNote.value : '';
+    const hadFocus = keepNote && document.activeElement === keepNote;
     box.replaceChildren();
     const name = demo.name;
-    if (snap.note_for && snap.note_for.length) {
+    if (snap.note_for && snap.note_for.length && rows.length) {
       const input = el('input', 'present-note');
       input.placeholder = `note for ${snap.note_for.join('/')}`;
+      input.setAttribute('aria-label', input.placeholder);
       input.value = noteValue;
       // Typing must not drive the slides (bespoke listens to keys on the document).
       ['keydown', 'keyup', 'keypress'].forEach((t) => input.addEventListener(t, (e) => e.stopPropagation()));
       box.append(input);
+      if (hadFocus) input.focus();
     }
-    (snap.rows || []).forEach((row) => {
+    rows.forEach((row) => {
       const line = el('div', 'present-row');
       line.append(el('span', 'present-row-label', row.label));
       (row.actions || []).forEach((action) => line.append(button(action, () => {
         const input = box.querySelector('input');
         const args = Object.assign({}, row.args, (snap.note_for || []).includes(action) ? { note: input ? input.value : '' } : {});
-        return act(name, `/__present/demo/${name}/control/${action}`, args);
+        return act(name, `${api}/demo/${name}/control/${action}`, args);
       }, !temporalUp() || demo.run.status !== 'running')));
       box.append(line);
     });
-    if (snap.lines && snap.lines.length) {
+    if (lines.length) {
       const trail = el('ul', 'present-lines');
-      snap.lines.forEach((text) => trail.append(el('li', '', text)));
+      lines.slice(-4).forEach((text) => trail.append(el('li', '', text)));
       box.append(trail);
     }
   }
 
+  // ---- where the deck is: the presenter's page tells the room; a remote's step comes back --------------
+  // Bespoke keeps the slide in the hash and the fragment in ?f=; a popstate makes it read both.
+  function goTo(slide, fragment) {
+    const url = new URL(location.href);
+    if (fragment) url.searchParams.set('f', String(fragment)); else url.searchParams.delete('f');
+    url.hash = `#${slide}`;
+    if (url.href === location.href) return;
+    history.replaceState(history.state, '', url);
+    window.dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+  }
+  state.goTo = goTo;
+
+  function position() {
+    const slides = slideSvgs(document);
+    const active = slides.findIndex((s) => s.classList.contains('bespoke-marp-active'));
+    if (active < 0) return null;
+    const current = slides[active];
+    const fragments = current.querySelectorAll('[data-marpit-fragment]').length;
+    const shown = current.querySelectorAll('[data-bespoke-marp-fragment="active"]').length;
+    const demos = Array.from(new Set(Array.from(current.querySelectorAll('[data-demo]')).map((p) => p.dataset.demo)));
+    return { slide: active + 1, fragment: shown, fragments, count: slides.length, demos };
+  }
+
+  function reportPosition() {
+    let last = '';
+    const report = () => {
+      const now = position();
+      const key = JSON.stringify(now);
+      if (!now || key === last) return;
+      last = key;
+      state.position = now;
+      post('/__present/follow', now).catch(() => {});
+    };
+    new MutationObserver(report).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['class', 'data-bespoke-marp-fragment'] });
+    report();
+  }
+
   // ---- the stream -----------------------------------------------------------------------------------
-  function connect() {
-    const source = new EventSource(`/__present/events?token=${encodeURIComponent(token)}`);
-    source.addEventListener('deck', (e) => onDeck(JSON.parse(e.data)));
-    source.addEventListener('build', (e) => showBuild(JSON.parse(e.data)));
-    source.addEventListener('temporal', (e) => { state.temporal = JSON.parse(e.data); decorateAll(); });
-    source.addEventListener('demo', (e) => {
-      const data = JSON.parse(e.data);
+  // One stream per page. The presenter view's next-slide preview (an iframe of this page,
+  // ?view=next) runs no stream of its own: it listens to its parent's.
+  const handlers = {
+    notice: (data) => showNotice(data.text),
+    deck: (data) => onDeck(data),
+    build: (data) => { if (!audience) showBuild(data); },
+    temporal: (data) => { state.temporal = data; decorateAll(); },
+    demo: (data) => {
       const before = state.demos[data.name] || {};
       state.demos[data.name] = Object.assign(data, { localMessage: before.localMessage && !data.message ? before.localMessage : '' });
       decorate(data.name);
-    });
+    },
+    navigate: (data) => { if (!audience) goTo(data.slide, data.fragment); }, // a remote's step, as the server counted it
+    follow: (data) => { state.follow = data; if (audience) goTo(data.slide, data.fragment); },
+    role: (data) => { state.remote = data.role === 'remote' ? data : null; decorateAll(); },
+    notes: (data) => { if (state.remote) state.remote.notes = data.notes; },
+    room: (data) => { state.room = data; },
+  };
+  const listeners = [];
+  state.listen = (fn) => { listeners.push(fn); };
+  function dispatch(event, data) {
+    handlers[event](data);
+    listeners.forEach((fn) => { try { fn(event, data); } catch (e) { /* a closed preview */ } });
+  }
+
+  function parentPresent() {
+    try {
+      const parent = window.parent !== window && window.parent.__present;
+      return new URLSearchParams(location.search).get('view') === 'next' && parent && parent.listen ? parent : null;
+    } catch (e) { return null; }
+  }
+
+  function connect() {
+    const parent = parentPresent();
+    if (parent) {
+      state.follows = 'parent';
+      if (parent.temporal) handlers.temporal(parent.temporal);
+      Object.values(parent.demos).forEach((demo) => handlers.demo(JSON.parse(JSON.stringify(demo))));
+      parent.listen((event, data) => { if (!['deck', 'navigate', 'follow'].includes(event)) handlers[event](JSON.parse(JSON.stringify(data))); });
+      return;
+    }
+    const url = audience ? `${api}/events` : `/__present/events?token=${encodeURIComponent(token)}`;
+    const source = new EventSource(url);
+    Object.keys(handlers).forEach((event) => source.addEventListener(event, (e) => dispatch(event, JSON.parse(e.data))));
+    source.onopen = () => { state.connected = true; };
     source.onerror = () => {
-      // The session stopped or restarted: show it, and let EventSource retry.
+      // The session stopped or restarted, or the phone slept: show it, and let EventSource retry
+      // (a device that comes back is told the current slide first).
+      state.connected = false;
       state.temporal = { state: 'down', reason: 'the present server is not answering' };
       decorateAll();
     };
   }
 
+  // The audience follows: its own keys and swipes do not turn the slides (room.js gives a remote its own).
+  function followOnly() {
+    const ours = '.room-ui, .present-bar, .present-snapshot';
+    const stop = (e) => { if (!(e.target.closest && e.target.closest(ours))) e.stopImmediatePropagation(); };
+    ['keydown', 'keyup', 'wheel', 'touchstart', 'touchmove', 'touchend'].forEach((t) => window.addEventListener(t, stop, true));
+  }
+
   function init() {
     state.version = Number(meta('present-version')) || 0;
     document.documentElement.dataset.deckVersion = String(state.version);
+    document.documentElement.dataset.presentRole = role;
     decorateAll();
     connect();
+    if (audience) followOnly();
+    else if (meta('present-share') && !parentPresent()) reportPosition();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

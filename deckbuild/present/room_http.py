@@ -1,0 +1,183 @@
+"""Share mode's HTTP side: the audience page and stream, pairing a phone as a remote, the remote's
+controls, and the presenter's own room endpoints. Every route checks its role here (room.py has
+the roles): a viewer gets the follow-only page and stream; a remote also turns slides and, when
+granted, runs the current slide's demo; the rest is the presenter's (the checked middleware in
+http.py already required the presenter's cookie and token for /__present/...)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aiohttp import web
+
+from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
+
+NOTE_RE = re.compile(r'<div class="bespoke-marp-note"[^>]*>.*?</div>', re.S)
+
+
+def audience_url(session: Any, host: str) -> str:
+    return f"http://{host}/r/{session.room.room_id}"
+
+
+def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) -> None:
+    room = session.room
+    prefix = f"/r/{room.room_id}"
+
+    def device_for_post(request: web.Request) -> tuple[str | None, web.Response | None]:
+        """The device sending, if its cookie and room token agree, the Origin is ours and it is
+        within its rate; otherwise the refusal to send."""
+        origin = request.headers.get("Origin")
+        if origin is not None and origin not in allowed_origins:
+            return None, web.Response(status=403, text="forbidden: foreign Origin\n")
+        device = room.device_of(dict(request.cookies), dict(request.headers))
+        if device is None:
+            return None, web.json_response({"error": "unknown device: open the audience URL again"}, status=403)
+        if not room.allow(device):
+            return None, web.json_response({"error": "too many requests from this device: slow down"}, status=429)
+        return device, None
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        device = room.device_of(dict(request.cookies))
+        if room.full(device):
+            return web.Response(status=503, text=_room_full_page(room.max_devices), content_type="text/html")
+        fresh = device is None
+        device = device or room.new_device()
+        built = session.deck.state.built
+        if built is None:
+            return web.Response(status=503, text="<!DOCTYPE html><p>The deck is being built; try again in a moment.</p>", content_type="text/html")
+        html = NOTE_RE.sub("", built.html)  # speaker notes are the presenter's: a remote gets its slide's over its stream
+        tags = (f'<meta name="present-role" content="audience"><meta name="present-room" content="{room.room_id}">'
+                f'<meta name="present-room-token" content="{room.room_token(device)}"><meta name="present-version" content="{built.version}">'
+                '<link rel="stylesheet" href="/__present/client.css">'
+                '<script src="/__present/replay.js" defer></script><script src="/__present/client.js" defer></script>'
+                '<script src="/__present/room.js" defer></script>')
+        response = web.Response(text=html.replace("</head>", tags + "</head>", 1), content_type="text/html")
+        if fresh:
+            response.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="Strict", path="/r/")
+        return response
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        from deckbuild.present.http import stream
+
+        device = room.device_of(dict(request.cookies))
+        if device is None:
+            return web.Response(status=403, text="forbidden: unknown device (open the audience URL)\n")
+        if room.full(device):
+            return web.Response(status=503, text="the room is full\n")
+        if not room.allow(device):
+            return web.Response(status=429, text="too many requests from this device\n")
+        queue = room.join(device)
+        for event, data in session.audience_state(device):  # a late joiner lands on the current slide, the live pictures as they are
+            queue.put_nowait(encode(event, data))
+        return await stream(request, queue, room.leave)
+
+    async def pair(request: web.Request) -> web.Response:
+        device, refused = device_for_post(request)
+        if refused:
+            return refused
+        if room.role(device) == "remote":
+            return web.json_response({"role": "remote"})
+        pairing = room.ask_to_pair(device)
+        return web.json_response({"code": pairing.code, "role": "viewer"})
+
+    async def nav(request: web.Request) -> web.Response:
+        device, refused = device_for_post(request)
+        if refused:
+            return refused
+        if room.role(device) != "remote":
+            return web.json_response({"error": "only a paired remote turns the slides"}, status=403)
+        body = await _json(request)
+        direction = body.get("dir") if isinstance(body, dict) else None
+        if direction not in ("next", "prev"):
+            return web.json_response({"error": "dir must be next or prev"}, status=400)
+        target = _step(room.follow, direction)  # absolute: every presenter window goes to the same place
+        session.hub.publish("navigate", target)
+        return web.json_response({"ok": True, **target})
+
+    async def demo(request: web.Request) -> web.Response:
+        from deckbuild.present.http import run_control
+
+        device, refused = device_for_post(request)
+        if refused:
+            return refused
+        remote = room.remotes.get(device or "")
+        if remote is None or not remote.demo_controls:
+            return web.json_response({"error": "this device may not use the demo controls"}, status=403)
+        name = request.match_info["name"]
+        if name not in session.demos_on_slide(room.follow.get("slide", 0)):
+            return web.json_response({"error": f"demo {name!r} is not on the current slide"}, status=403)
+        kind = request.match_info["kind"]
+        if kind not in ("run", "control", "worker"):
+            raise web.HTTPNotFound()
+        return await run_control(session, request, kind, name)
+
+    async def follow(request: web.Request) -> web.Response:  # the presenter's page: where the deck is
+        body = await _json(request)
+        numbers = ("slide", "fragment", "fragments", "count")
+        if not isinstance(body, dict) or not all(isinstance(body.get(k, 0), int) for k in numbers) or not isinstance(body.get("slide"), int):
+            return web.json_response({"error": "slide, fragment, fragments and count must be numbers"}, status=400)
+        demos = [str(d)[:40] for d in body.get("demos") or [] if isinstance(d, str)][:4]
+        session.set_follow(body["slide"], body.get("fragment", 0), fragments=body.get("fragments", 0), count=body.get("count", 0), demos=demos)
+        return web.json_response({"ok": True})
+
+    async def decide(request: web.Request) -> web.Response:
+        body = await _json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+            return web.json_response({"error": "code is missing"}, status=400)
+        pairing = room.decide(body["code"], bool(body.get("approve")), demo_controls=bool(body.get("demo_controls")))
+        if pairing is None:
+            return web.json_response({"error": "no device is asking with that code"}, status=404)
+        session.tell_device(pairing.device)
+        return web.json_response({"state": pairing.state, "demo_controls": pairing.demo_controls})
+
+    async def revoke(request: web.Request) -> web.Response:
+        body = await _json(request)
+        code = body.get("code") if isinstance(body, dict) else None
+        device = next((d for d, r in room.remotes.items() if r.code == str(code).upper()), None)
+        if not isinstance(code, str) or not room.revoke(code):
+            return web.json_response({"error": "no remote is paired with that code"}, status=404)
+        session.tell_device(device)
+        return web.json_response({"revoked": code})
+
+    async def qr(request: web.Request) -> web.Response:
+        return web.Response(text=qr_svg(session.audience_url), content_type="image/svg+xml")
+
+    app.router.add_get(prefix, page)
+    app.router.add_get(prefix + "/events", events)
+    app.router.add_post(prefix + "/pair", pair)
+    app.router.add_post(prefix + "/nav", nav)
+    app.router.add_post(prefix + "/demo/{name}/{kind}", demo)
+    app.router.add_post(prefix + "/demo/{name}/{kind}/{action}", demo)
+    app.router.add_post("/__present/follow", follow)
+    app.router.add_post("/__present/room/decide", decide)
+    app.router.add_post("/__present/room/revoke", revoke)
+    app.router.add_get("/__present/room/qr", qr)
+
+
+def _step(follow: dict, direction: str) -> dict:
+    """The position one step on (a fragment first, then the slide) or back, within the deck."""
+    slide, fragment = follow.get("slide", 1), follow.get("fragment", 0)
+    fragments, count = follow.get("fragments", 0), follow.get("count", 0) or 10**6
+    if direction == "next":
+        if fragment < fragments:
+            return {"slide": slide, "fragment": fragment + 1}
+        return {"slide": min(count, slide + 1), "fragment": 0}
+    if fragment > 0:
+        return {"slide": slide, "fragment": fragment - 1}
+    return {"slide": max(1, slide - 1), "fragment": 0}
+
+
+async def _json(request: web.Request) -> Any:
+    try:
+        return await request.json() if request.can_read_body else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _room_full_page(limit: int) -> str:
+    return ("<!DOCTYPE html><html lang='en'><head><meta name='viewport' content='width=device-width'><title>Room full</title></head>"
+            "<body style='background:#001f3f;color:#C0C0C0;font:24px/1.4 sans-serif;padding:2em'>"
+            f"<h1 style='color:#ccc'>The room is full</h1><p>{limit} devices already follow this talk. Try again in a minute, "
+            "or look at the big screen.</p></body></html>")

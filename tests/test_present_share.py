@@ -1,0 +1,349 @@
+"""Share mode, as a room uses it: a real `build.py present --share` session, the presenter's laptop and
+audience phones as separate Chromium contexts (phone viewports), every request over loopback. The
+roles are checked on the server: what a viewer or a remote may not do is refused, and nothing happens."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.present_session import PresentProcess
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+MAX_DEVICES = 6
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
+    present = PresentProcess.on_copy(tmp_path_factory.mktemp("share") / "project", share=True, extra_args=("--max-devices", str(MAX_DEVICES)))
+    slide = present.root / "slides/talk/04-building-blocks.md"
+    slide.write_text(slide.read_text() + "\n* first, shown by a fragment\n* second, shown by a fragment\n")  # a fragmented list
+    present.start()
+    try:
+        present.wait_until_ready()
+        yield present
+    finally:
+        assert present.stop() == 0
+        assert present.leftovers() == []
+
+
+@pytest.fixture(scope="module")
+def laptop(browser: Browser, session: PresentProcess) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{session.url}?key={session.presenter_key}")
+    page.wait_for_function("() => window.__present && window.__present.version > 0 && window.__present.position")
+    yield page
+    context.close()
+
+
+def phone(browser: Browser, session: PresentProcess) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{session.url.rstrip('/')}{session.room_path}")
+    page.wait_for_function("() => window.__present && window.__present.follow")
+    return context, page
+
+
+def go(laptop: Page, number: int) -> None:
+    laptop.evaluate("n => { location.hash = '#' + n }", number)
+    laptop.wait_for_function("n => window.__present.position && window.__present.position.slide === n", arg=number)
+
+
+def raw(session: PresentProcess, method: str, path: str, *, cookie: str = "", headers: dict | None = None, body: dict | None = None) -> tuple[int, dict, str]:
+    """One request as a script would send it (no browser): status, headers, body."""
+    conn = http.client.HTTPConnection("127.0.0.1", session.port, timeout=10)
+    sent = {"Host": f"127.0.0.1:{session.port}", **({"Cookie": cookie} if cookie else {}), **(headers or {})}
+    data = json.dumps(body or {}).encode() if method == "POST" else None
+    if data is not None:
+        sent["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=sent)
+    response = conn.getresponse()
+    text = response.read(200_000).decode(errors="replace")
+    out = (response.status, {k.lower(): v for k, v in response.getheaders()}, text)
+    conn.close()
+    return out
+
+
+def device_of(page: Page) -> tuple[str, str]:
+    """A phone's device cookie and room token (what its own page holds)."""
+    cookie = next(c for c in page.context.cookies() if c["name"] == "present_device")
+    token = page.evaluate("() => document.querySelector('meta[name=present-room-token]').content")
+    return f"present_device={cookie['value']}", token
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses with a LISTEN socket on `port`, read from /proc (no connection made)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+def test_without_share_there_is_no_room_and_loopback_only(tmp_path: Path):
+    present = PresentProcess.on_copy(tmp_path / "project", temporal=False).start()
+    try:
+        assert listening_addresses(present.port) == {"127.0.0.1"}
+        assert "present: audience" not in present.output()
+        assert raw(present, "GET", "/r/anything")[0] == 404
+        assert raw(present, "GET", "/")[0] == 200  # the presenter's page, as before
+    finally:
+        assert present.stop() == 0
+
+
+def test_share_mode_listens_on_all_addresses_and_prints_the_audience_url_and_qr(session: PresentProcess):
+    assert listening_addresses(session.port) == {"0.0.0.0"}
+    out = session.output()
+    assert re.search(r"present: audience  http://[\d.]+:\d+/r/[\w-]+", out)
+    assert "█" in out  # the QR code, drawn in the terminal
+    assert "Temporal, its Web UI, the workers and the renderers stay on 127.0.0.1" in out
+    temporal = session.status()["temporal"]["address"]
+    assert temporal.startswith("127.0.0.1:") and listening_addresses(int(temporal.rsplit(":", 1)[1])) == {"127.0.0.1"}
+
+
+def test_the_presenters_page_is_never_served_to_a_viewer(session: PresentProcess):
+    for path in ("/", "/?view=presenter", "/?view=next"):
+        code, headers, _ = raw(session, "GET", path)
+        assert code == 302 and headers["location"] == session.room_path, (path, code, headers)
+    assert raw(session, "GET", "/?key=not-the-key")[0] == 403
+    code, headers, _ = raw(session, "GET", f"/?key={session.presenter_key}")
+    assert code == 302 and headers["location"] == "/" and "HttpOnly" in headers["set-cookie"] and "SameSite=Strict" in headers["set-cookie"]
+    code, _, page = raw(session, "GET", "/", cookie=f"present_key={session.presenter_key}")
+    assert code == 200 and 'name="present-token"' in page
+    code, headers, audience = raw(session, "GET", session.room_path)
+    assert code == 200 and "present_device=" in headers["set-cookie"]
+    assert 'name="present-token"' not in audience and session.token not in audience and session.presenter_key not in audience
+    assert 'class="bespoke-marp-note"' in page and 'class="bespoke-marp-note"' not in audience  # the speaker notes stay the presenter's
+    note = "The workflow decides what happens next"  # from slide 4's speaker notes
+    assert note in page and note not in audience
+
+
+def test_phones_follow_the_slide_and_its_fragments_and_a_late_joiner_lands_on_it(browser: Browser, session: PresentProcess, laptop: Page):
+    first, a = phone(browser, session)
+    second, b = phone(browser, session)
+    try:
+        go(laptop, 3)
+        for p in (a, b):
+            p.wait_for_function("() => location.hash === '#3'", timeout=5000)
+        go(laptop, 4)
+        laptop.keyboard.press("ArrowRight")  # the first fragment of slide 4's list
+        shown = "() => document.querySelectorAll('svg.bespoke-marp-active [data-bespoke-marp-fragment=\"active\"]').length"
+        laptop.wait_for_function(f"() => ({shown})() === 1")
+        for p in (a, b):
+            p.wait_for_function("() => location.hash === '#4'", timeout=5000)
+            p.wait_for_function(f"() => ({shown})() === 1", timeout=5000)
+        # A viewer's own keys do not turn its slides.
+        a.keyboard.press("ArrowRight")
+        a.wait_for_timeout(300)
+        assert a.evaluate("() => location.hash") == "#4"
+        late_context, late = phone(browser, session)
+        late.wait_for_function("() => location.hash === '#4'", timeout=5000)
+        late_context.close()
+    finally:
+        first.close()
+        second.close()
+
+
+def _connections(port: int) -> list[dict]:
+    out = subprocess.run(["ss", "-Htn", "state", "established", "dst", "127.0.0.1", "dport", "=", f":{port}"], capture_output=True, text=True, check=True)
+    return [{"local": line.split()[2]} for line in out.stdout.splitlines() if line.strip()]
+
+
+def test_a_dropped_connection_resumes_on_the_current_slide(browser: Browser, session: PresentProcess, laptop: Page):
+    context, p = phone(browser, session)
+    try:
+        go(laptop, 2)
+        p.wait_for_function("() => location.hash === '#2'", timeout=5000)
+        context.set_offline(True)  # Wi-Fi gone, or the phone slept: new connections fail...
+        # ...and the open ones break (the kernel resets the phone's established streams to the deck's port).
+        phone_ports = [c["local"] for c in _connections(session.port)]
+        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", f":{session.port}"], check=True, capture_output=True)
+        p.wait_for_function("() => window.__present.connected === false", timeout=10000)
+        go(laptop, 5)
+        p.wait_for_timeout(1500)
+        assert p.evaluate("() => location.hash") == "#2"  # it could not know
+        context.set_offline(False)
+        p.wait_for_function("() => location.hash === '#5'", timeout=20000)  # back on the current slide, no reload by hand
+        assert phone_ports
+    finally:
+        context.close()
+
+
+def presenter_view(browser: Browser, session: PresentProcess) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_cookies([{"name": "present_key", "value": session.presenter_key, "url": session.url}])
+    page = context.new_page()
+    page.goto(f"{session.url}?view=presenter")
+    page.wait_for_function("() => window.__present && window.__present.version > 0")
+    return context, page
+
+
+def test_pairing_approve_deny_revoke_and_a_remote_turns_the_slides(browser: Browser, session: PresentProcess, laptop: Page):
+    view_context, view = presenter_view(browser, session)
+    context, p = phone(browser, session)
+    try:
+        go(laptop, 2)
+        # Deny: the phone stays a viewer.
+        p.locator("button", has_text="Pair as remote").click()
+        code = p.locator(".room-code").inner_text()
+        assert re.fullmatch(r"[A-Z0-9]{4}", code)
+        row = view.locator(".room-row", has_text=f"Pair {code}?")
+        row.locator("button", has_text="Deny").click()
+        expect(p.locator("button", has_text="Pair as remote")).to_be_visible(timeout=5000)
+        assert p.locator(".room-remote").count() == 0
+        # Ask again, approve (no demo controls): the phone is a remote and turns the slides.
+        p.locator("button", has_text="Pair as remote").click()
+        code = p.locator(".room-code").inner_text()
+        view.locator(".room-row", has_text=f"Pair {code}?").locator("button", has_text="Allow").first.click()
+        expect(p.locator(".room-remote")).to_be_visible(timeout=5000)
+        expect(p.locator(".room-notes")).not_to_be_empty()  # the current slide's notes
+        p.locator("button.room-next").click()
+        laptop.wait_for_function("() => window.__present.position.slide === 3", timeout=5000)
+        p.wait_for_function("() => location.hash === '#3'", timeout=5000)
+        p.locator("button.room-prev").click()
+        laptop.wait_for_function("() => window.__present.position.slide === 2", timeout=5000)
+        expect(p.locator(".room-info")).to_contain_text("Next: What Temporal Is")
+        # Revoke from the laptop: the phone is a viewer again, and its Next is refused on the server.
+        view.locator(".room-row", has_text=f"Remote {code}").locator("button", has_text="Revoke").click()
+        expect(p.locator(".room-remote")).to_have_count(0, timeout=5000)
+        cookie, token = device_of(p)
+        assert raw(session, "POST", f"{session.room_path}/nav", cookie=cookie, headers={"X-Room-Token": token}, body={"dir": "next"})[0] == 403
+        assert laptop.evaluate("() => window.__present.position.slide") == 2
+    finally:
+        context.close()
+        view_context.close()
+
+
+def test_viewers_and_remotes_without_demo_rights_are_refused_every_control(browser: Browser, session: PresentProcess, laptop: Page):
+    workers_before = session.status()["workers"]
+    context, p = phone(browser, session)
+    try:
+        number = laptop.evaluate("() => [...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.querySelector('[data-demo=durability]')) + 1")
+        go(laptop, number)
+        cookie, token = device_of(p)
+        room = {"cookie": cookie, "headers": {"X-Room-Token": token, "Origin": session.url.rstrip("/")}}
+        for path in ("/demo/durability/run", "/demo/durability/worker/kill", "/demo/inbox/control/approve", "/nav"):
+            code, _, body = raw(session, "POST", session.room_path + path, body={"dir": "next"}, **room)
+            assert code == 403, (path, code, body)
+        # The presenter's own endpoints: with a phone's cookie, even with the page token (which it never had).
+        for path in ("/__present/demo/durability/worker/kill", "/__present/demo/retries/run", "/__present/room/decide", "/__present/follow"):
+            code, _, body = raw(session, "POST", path, cookie=cookie, headers={"X-Present-Token": session.token}, body={"code": "AAAA", "slide": 1})
+            assert code == 403, (path, code, body)
+        for path in ("/__present/status", f"/__present/events?token={session.token}", "/__present/room/qr"):
+            assert raw(session, "GET", path, cookie=cookie)[0] == 403, path
+        assert session.status()["workers"]["durability"] == workers_before["durability"]  # nothing killed
+        assert laptop.evaluate("() => window.__present.position.slide") == number  # nothing moved
+        # The presenter's page: the same demo controls work.
+        laptop.locator("svg.bespoke-marp-active .present-btn", has_text="Run live").click()
+        expect(laptop.locator("svg.bespoke-marp-active .present-badge").first).to_have_text("LIVE", timeout=15000)
+        # A viewer's page shows the live picture, without the controls.
+        expect(p.locator("svg.bespoke-marp-active .present-live svg.story")).to_be_visible(timeout=10000)
+        assert p.locator("svg.bespoke-marp-active .present-bar button").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_remote_with_demo_rights_runs_the_current_slides_demo_only(browser: Browser, session: PresentProcess, laptop: Page):
+    view_context, view = presenter_view(browser, session)
+    context, p = phone(browser, session)
+    try:
+        number = laptop.evaluate("() => [...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.querySelector('[data-demo=retries]')) + 1")
+        go(laptop, number)
+        p.locator("button", has_text="Pair as remote").click()
+        code = p.locator(".room-code").inner_text()
+        view.locator(".room-row", has_text=f"Pair {code}?").locator("button", has_text="Allow + demos").click()
+        run = p.locator(".room-demo button", has_text="Run live")
+        expect(run).to_be_visible(timeout=5000)
+        run.click()
+        expect(laptop.locator("svg.bespoke-marp-active .present-badge").first).to_have_text("LIVE", timeout=15000)
+        cookie, token = device_of(p)
+        code_, _, body = raw(session, "POST", f"{session.room_path}/demo/durability/run", cookie=cookie, headers={"X-Room-Token": token})
+        assert code_ == 403 and "not on the current slide" in body
+        view.locator(".room-row", has_text=f"Remote {code}").locator("button", has_text="Revoke").click()
+    finally:
+        context.close()
+        view_context.close()
+
+
+def test_forged_and_replayed_pairings_are_refused(browser: Browser, session: PresentProcess):
+    context, p = phone(browser, session)
+    other_context, other = phone(browser, session)
+    try:
+        cookie, token = device_of(p)
+        _, other_token = device_of(other)
+        code, _, body = raw(session, "POST", f"{session.room_path}/pair", cookie=cookie, headers={"X-Room-Token": token})
+        asked = json.loads(body)["code"]
+        # The phone approving itself, or anyone without the laptop's key: refused.
+        assert raw(session, "POST", "/__present/room/decide", cookie=cookie, body={"code": asked, "approve": True})[0] == 403
+        # A device cookie with another device's room token, or a made-up device: refused.
+        assert raw(session, "POST", f"{session.room_path}/pair", cookie=cookie, headers={"X-Room-Token": other_token})[0] == 403
+        assert raw(session, "POST", f"{session.room_path}/pair", cookie="present_device=" + "x" * 24, headers={"X-Room-Token": "0" * 32})[0] == 403
+        presenter = {"cookie": f"present_key={session.presenter_key}", "headers": {"X-Present-Token": session.token, "Origin": session.url.rstrip("/")}}
+        assert raw(session, "POST", "/__present/room/decide", body={"code": asked, "approve": False}, **presenter)[0] == 200
+        # The same code again (a replay): nothing to decide.
+        assert raw(session, "POST", "/__present/room/decide", body={"code": asked, "approve": True}, **presenter)[0] == 404
+        assert raw(session, "POST", f"{session.room_path}/nav", cookie=cookie, headers={"X-Room-Token": token}, body={"dir": "next"})[0] == 403
+    finally:
+        context.close()
+        other_context.close()
+
+
+def test_a_device_that_sends_too_fast_gets_429_and_a_full_room_says_so(browser: Browser, session: PresentProcess):
+    context, p = phone(browser, session)
+    try:
+        cookie, token = device_of(p)
+        codes = [raw(session, "POST", f"{session.room_path}/nav", cookie=cookie, headers={"X-Room-Token": token}, body={"dir": "next"})[0] for _ in range(30)]
+        assert 429 in codes and codes.count(403) >= 5, codes  # refused as a viewer until it sends too fast
+        # Fill the room with streams of new devices, then one more device is told the room is full.
+        streams = []
+        try:
+            while True:
+                code, headers, _ = raw(session, "GET", session.room_path)
+                if code == 503:
+                    break
+                device = headers["set-cookie"].split(";")[0]
+                conn = http.client.HTTPConnection("127.0.0.1", session.port, timeout=10)
+                conn.request("GET", f"{session.room_path}/events", headers={"Host": f"127.0.0.1:{session.port}", "Cookie": device})
+                assert conn.getresponse().status == 200
+                streams.append(conn)
+                assert len(streams) <= MAX_DEVICES
+            code, _, page = raw(session, "GET", session.room_path)
+            assert code == 503 and "The room is full" in page and str(MAX_DEVICES) in page
+        finally:
+            for conn in streams:
+                conn.close()
+        # The devices that left keep nothing: a new one gets in again.
+        deadline = time.monotonic() + 10
+        while raw(session, "GET", session.room_path)[0] == 503:
+            assert time.monotonic() < deadline, "the room stayed full after its devices left"
+            time.sleep(0.2)
+    finally:
+        context.close()
+
+
+def test_oversized_bodies_are_refused(session: PresentProcess):
+    big = {"dir": "x" * 40_000}
+    code, _, _ = raw(session, "POST", f"{session.room_path}/pair", body=big)
+    assert code == 413
+    request = urllib.request.Request(f"{session.url}__present/demo/retries/run", data=json.dumps(big).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Cookie": f"present_key={session.presenter_key}",
+                                              "X-Present-Token": session.token, "Origin": session.url.rstrip("/")})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+        status = 200
+    except urllib.error.HTTPError as err:
+        status = err.code
+    assert status == 413
