@@ -19,7 +19,6 @@ import logging
 import functools
 import io
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable

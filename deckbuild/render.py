@@ -331,7 +331,8 @@ def _render_slide(env: jinja2.Environment, values: Mapping[str, Any], path: Path
 
 def front_matter(deck: Deck) -> str:
     # JSON strings are valid YAML scalars: safe quoting for titles with colons or dashes.
-    lines = ["---", "marp: true", f"theme: {deck.theme}", f"paginate: {'true' if deck.paginate else 'false'}", f"title: {json.dumps(deck.title, ensure_ascii=False)}", f"lang: {deck.lang}"]
+    lines = ["---", "marp: true", f"theme: {deck.theme}", f"paginate: {'true' if deck.paginate else 'false'}",
+             f"title: {json.dumps(deck.title, ensure_ascii=False)}", f"lang: {deck.lang}"]
     if deck.author:
         lines.append(f"author: {json.dumps(deck.author, ensure_ascii=False)}")
     lines.append("---")

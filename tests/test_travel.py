@@ -41,13 +41,17 @@ def _words(text: str) -> str:
 
 
 def _fonts(pdf: Path) -> set[str]:
-    """Every font a PDF uses (what `pdffonts` lists), subset prefix removed: pages and their forms."""
+    """Every face a PDF's fonts come from (what `pdffonts` lists), subset prefix removed: pages and their forms."""
     found: set[str] = set()
 
     def walk(resources, seen: set[int]) -> None:
         resources = resources.get_object() if resources is not None else {}
         for font in (resources.get("/Font") or {}).values():
-            found.add(re.sub(r"^[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]).lstrip("/")))
+            font = font.get_object()
+            # A Type 3 font (Chromium draws stroked text, e.g. a label's halo, as glyph outlines) has no
+            # /BaseFont, and pdffonts shows "[none]": its descriptor names the face the glyphs come from.
+            name = font["/BaseFont"] if "/BaseFont" in font else font["/FontDescriptor"].get_object()["/FontName"]
+            found.add(re.sub(r"^[A-Z]{6}\+", "", str(name).lstrip("/")))
         for xobject in (resources.get("/XObject") or {}).values():
             ref = xobject.idnum if isinstance(xobject, IndirectObject) else id(xobject)
             if ref not in seen:
@@ -189,13 +193,12 @@ def test_slides_are_named_regions_and_changes_are_announced(deck_page, deck):
 def test_diagram_alt_texts_say_what_they_show(built_project: Path):
     page = (built_project / "build/talk.html").read_text()
     alts = [html.unescape(a) for a in re.findall(r'<img alt="([^"]*)" src="data:image/svg', page)]
-    assert len(alts) == 7 and not [a for a in alts if re.match(r"Mermaid \w+ diagram", a) or len(a) < 40], alts
+    assert len(alts) == 2 and not [a for a in alts if re.match(r"Mermaid \w+ diagram", a) or len(a) < 40], alts
     architecture = next(a for a in alts if "Temporal Server" in a)
     for label in ("User / API", "Activity: Ingest", "Temporal Web UI", "state & history"):
         assert label in architecture, architecture
-    ingestion = next(a for a in alts if "IngestCorpusWorkflow" in a)
-    assert ingestion.startswith("Sequence diagram between Client, Workflow, Activities and Child workflows. In order: "
-                                "Client to Workflow: start IngestCorpusWorkflow; "), ingestion
+    chart = next(a for a in alts if a.startswith("Chart"))
+    assert re.fullmatch(r"Chart with bars of documents/s by ML worker processes: 1: [\d.]+, 2: [\d.]+, 4: [\d.]+\.", chart), chart
 
 
 def test_the_architecture_slide_reads_its_diagram(deck_page, deck):
