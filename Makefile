@@ -7,10 +7,11 @@ PY := $(VENV)/bin/python
 export PUPPETEER_SKIP_DOWNLOAD := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: help setup demos-setup browser deck html pdf present rehearse test bench demo clean
+.PHONY: help setup demos-setup browser deck export html pdf present rehearse test bench demo clean
 
 help:
 	@echo "make deck          build every deck to build/<deck>.html and .pdf (sets everything up first)"
+	@echo "make export        also build/<deck>.pptx and build/<deck>-handout.pdf (slides with their notes)"
 	@echo "make present       the talk on stage: Temporal, demo workers, deck served and rebuilt on save"
 	@echo "                   (DECK=training PORT=8090 to choose; SHARE=1: the audience follows on its phones; Ctrl-C stops everything)"
 	@echo "make rehearse      run every demo once live, as on stage, and report each one's outcome"
@@ -40,6 +41,9 @@ setup: $(VENV)/.installed node_modules/.installed browser
 # --- build -------------------------------------------------------------------------------
 deck: setup
 	$(PY) build.py all
+
+export: setup
+	$(PY) build.py export
 
 html: setup
 	$(PY) build.py html

@@ -17,6 +17,7 @@ COMMANDS = {
     "html": (("html",), "build build/<deck>.html (self-contained, offline)"),
     "pdf": (("pdf",), "build build/<deck>.pdf"),
     "all": (("html", "pdf"), "build HTML and PDF"),
+    "export": (("html", "pdf", "pptx", "handout"), "build everything that travels: HTML, PDF, PPTX (notes included) and <deck>-handout.pdf"),
     "present": (None, "serve the deck live: Temporal dev server, demo workers, rebuild on save, demos run from their slides"),
     "rehearse": (None, "run every demo once live, as present mode would, and report each one's time and outcome"),
 }
@@ -26,7 +27,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Build the Temporal talk: templated Markdown -> Mermaid diagrams -> Marp HTML and PDF.",
-        epilog="Outputs go to build/<deck>.{md,html,pdf}; an unchanged deck is not rebuilt.",
+        epilog="Outputs go to build/<deck>.{md,html,pdf} (export: also .pptx and -handout.pdf); an unchanged deck is not rebuilt.",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--deck", action="append", metavar="NAME", help="deck to build (a folder of slides/); repeatable; default: every deck")

@@ -1,9 +1,20 @@
-"""Stage 3: marp-cli turns the deck's Markdown into HTML and PDF.
+"""Stage 3: the deck's Markdown becomes what travels: HTML, PDF, PPTX and a handout PDF.
 
-An output is rebuilt only when the hash of everything that affects it (the Markdown, the theme,
-marp-cli's version, the options) differs from the one recorded when it was last built, or when
-the file in build/ is no longer the one we wrote. Everything is written under build/.staging first
-and moved into build/ only when every requested format succeeded.
+- html: marp-cli's bespoke HTML, then deckbuild/html_post.py (slide regions, announcer, assets);
+- pdf: marp-cli's PDF (tagged by Chromium), then deckbuild/pdf_post.py (one bookmark per slide
+  title, title, author), as an incremental update that keeps Chromium's tags;
+- pptx: marp-cli's PowerPoint, one picture per slide, the speaker notes in the notes pane;
+- handout: deckbuild/node/handout.mjs prints every slide of the HTML with its notes below it (A4).
+`make deck` asks for html and pdf only; `make export` for all four.
+
+The theme marp-cli gets is the deck's theme plus the shipped fonts' @font-face rules
+(deckbuild/fonts.py), so every format is set in the same faces on every machine.
+
+An output is rebuilt only when the hash of everything that affects it (the Markdown, the theme
+with its fonts, the tool versions, the options, the post-processing code; for the handout, the
+HTML it prints) differs from the one recorded when it was last built, or when the file in build/
+is no longer the one we wrote. Everything is written under build/.staging first and moved into
+build/ only when every requested format succeeded.
 """
 
 from __future__ import annotations
@@ -14,19 +25,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckbuild import html_post
-from deckbuild.browser import find_browser
+from deckbuild import fonts, html_post, pdf_post
+from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.fsutil import atomic_move, atomic_write_text, sha256_file, sha256_json
 from deckbuild.render import Deck
 from deckbuild.tools import MARP, node_tool, package_version, tool_failed
 
-FORMATS = ("html", "pdf")
+FORMATS = ("html", "pdf", "pptx", "handout")
 MARP_OPTIONS = {
     "html": ["--html", "--bespoke.progress"],
-    "pdf": ["--html", "--pdf", "--pdf-outlines"],  # no --pdf-notes: its annotation icons sit on every page
+    "pdf": ["--html", "--pdf", "--pdf-outlines"],  # no --pdf-notes: its annotation icons sit on every page (notes: the handout)
+    "pptx": ["--html", "--pptx"],  # one picture per slide; marp-cli writes the notes into the notes pane
 }
+HANDOUT_SCRIPT = Path(__file__).resolve().parent / "node" / "handout.mjs"
 
 
 @dataclass(frozen=True)
@@ -37,19 +50,38 @@ class ExportResult:
     seconds: float
 
 
+def output_name(deck: Deck, fmt: str) -> str:
+    return f"{deck.name}-handout.pdf" if fmt == "handout" else f"{deck.name}.{fmt}"
+
+
 def _stamp_path(cfg: Config, deck: Deck, fmt: str) -> Path:
     return cfg.cache_dir / "export" / f"{deck.name}.{fmt}.json"
 
 
-def export_key(cfg: Config, deck: Deck, markdown: str, fmt: str) -> str:
+def themed_css(cfg: Config, deck: Deck, markdown: str) -> Path:
+    """The deck's theme with the shipped fonts embedded (the symbol face cut to what `markdown` uses),
+    written once per content hash under build/.cache/theme/; marp-cli reads it with --theme-set."""
+    css = deck.theme_path.read_text().rstrip("\n") + "\n\n" + fonts.page_css(cfg, markdown)
+    path = cfg.cache_dir / "theme" / sha256_json(css)[:24] / deck.theme_path.name
+    if not path.is_file():
+        atomic_write_text(path, css)
+    return path
+
+
+def export_key(cfg: Config, deck: Deck, markdown: str, fmt: str, theme_css: str) -> str:
+    post = {"html": html_post.post_key(), "pdf": pdf_post.post_key()}.get(fmt, "")
     return sha256_json(
-        {"markdown": markdown, "theme": deck.theme_path.read_text(), "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt],
-         "post": html_post.assets_text() if fmt == "html" else ""}
+        {"markdown": markdown, "theme": theme_css, "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt], "post": post}
     )
 
 
+def handout_key(cfg: Config, html_sha256: str) -> str:
+    return sha256_json({"html": html_sha256, "script": HANDOUT_SCRIPT.read_text(), "puppeteer": package_version(cfg, "puppeteer"),
+                        "post": pdf_post.post_key()})
+
+
 def is_current(cfg: Config, deck: Deck, fmt: str, key: str) -> bool:
-    output = cfg.build_dir / f"{deck.name}.{fmt}"
+    output = cfg.build_dir / output_name(deck, fmt)
     stamp = _stamp_path(cfg, deck, fmt)
     if not (output.is_file() and stamp.is_file()):
         return False
@@ -58,56 +90,122 @@ def is_current(cfg: Config, deck: Deck, fmt: str, key: str) -> bool:
 
 
 def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> list[ExportResult]:
+    if "handout" in formats and "html" not in formats:
+        raise ValueError("the handout is printed from the HTML deck: ask for html too")
     staging = cfg.staging_dir / deck.name
     staging.mkdir(parents=True, exist_ok=True)
     md_path = staging / f"{deck.name}.md"
     md_path.write_text(markdown)
-    keys = {fmt: export_key(cfg, deck, markdown, fmt) for fmt in formats}
-    stale = [fmt for fmt in formats if not is_current(cfg, deck, fmt, keys[fmt])]
-    timings = _run_marp(cfg, deck, md_path, stale) if stale else {}
-    if "html" in stale:
-        html_path = staging / f"{deck.name}.html"
-        html_path.write_text(html_post.post_process(html_path.read_text()))
+    theme_path = themed_css(cfg, deck, markdown)
+    theme_css = theme_path.read_text()
+    marp_formats = [fmt for fmt in formats if fmt in MARP_OPTIONS]
+    keys = {fmt: export_key(cfg, deck, markdown, fmt, theme_css) for fmt in marp_formats}
+    stale = [fmt for fmt in marp_formats if not is_current(cfg, deck, fmt, keys[fmt])]
+    started = time.perf_counter()
+    marp = _start_marp(cfg, theme_path, md_path, stale)
+    timings: dict[str, float] = {}
+    handout = None
+    try:
+        if "html" in stale:
+            timings["html"] = _wait_marp(marp, "html", md_path, started)
+            html_file = staging / output_name(deck, "html")
+            html_file.write_text(html_post.post_process(html_file.read_text()))
+        if "handout" in formats:
+            # Printed from the finished HTML, while marp-cli still renders the PDF and the PPTX.
+            html_file = staging / output_name(deck, "html") if "html" in stale else cfg.build_dir / output_name(deck, "html")
+            keys["handout"] = handout_key(cfg, sha256_file(html_file))
+            if not is_current(cfg, deck, "handout", keys["handout"]):
+                handout = _start_handout(cfg, html_file, staging / output_name(deck, "handout"))
+        failures = []
+        for fmt in [f for f in stale if f != "html"]:
+            try:
+                timings[fmt] = _wait_marp(marp, fmt, md_path, started)
+            except BuildError as err:
+                failures.append(err.message)
+        if handout is not None:
+            try:
+                _finish_handout(deck, handout, staging / output_name(deck, "handout"))
+                timings["handout"] = time.perf_counter() - started
+                stale.append("handout")
+            except BuildError as err:
+                failures.append(err.message)
+        if failures:
+            raise BuildError("\n".join(failures), ExitCode.TOOL_FAILED)
+    finally:
+        for proc in [*marp.values(), *([handout[0]] if handout else [])]:
+            if proc.poll() is None:  # a failure elsewhere: end the others (SIGTERM: each closes its Chromium)
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    if "pdf" in stale:
+        pdf_post.finish_deck_pdf(staging / output_name(deck, "pdf"), title=deck.title, author=deck.author)
     # Every format succeeded: now, and only now, replace the previous outputs.
     for fmt in stale:
-        output = cfg.build_dir / f"{deck.name}.{fmt}"
+        output = cfg.build_dir / output_name(deck, fmt)
         atomic_move(staging / output.name, output)
         atomic_write_text(_stamp_path(cfg, deck, fmt), json.dumps({"key": keys[fmt], "output_sha256": sha256_file(output)}))
     markdown_out = cfg.build_dir / f"{deck.name}.md"
     if not markdown_out.is_file() or markdown_out.read_text() != markdown:
         atomic_move(md_path, markdown_out)  # kept so anyone can run marp-cli on it by hand
-    return [ExportResult(fmt, cfg.build_dir / f"{deck.name}.{fmt}", fmt in stale, timings.get(fmt, 0.0)) for fmt in formats]
+    return [ExportResult(fmt, cfg.build_dir / output_name(deck, fmt), fmt in stale, timings.get(fmt, 0.0)) for fmt in formats]
 
 
-def marp_command(cfg: Config, deck: Deck, md_path: Path, fmt: str, browser: str | None) -> list[str]:
+def marp_command(cfg: Config, theme_path: Path, md_path: Path, fmt: str, browser: str | None) -> list[str]:
     tool = node_tool(cfg, MARP)
-    argv = [*tool.argv, "--no-config-file", "--theme-set", str(deck.theme_path), *MARP_OPTIONS[fmt]]
+    argv = [*tool.argv, "--no-config-file", "--theme-set", str(theme_path), *MARP_OPTIONS[fmt]]
     if browser:
         argv += ["--browser", "chrome", "--browser-path", browser]
     return [*argv, "--output", str(md_path.with_suffix(f".{fmt}")), str(md_path)]
 
 
-def _run_marp(cfg: Config, deck: Deck, md_path: Path, formats: list[str]) -> dict[str, float]:
-    """Run one marp-cli per format, concurrently (HTML needs no browser, PDF does)."""
-    browser = find_browser(cfg.browser, dict(cfg.env)) if "pdf" in formats else None
+def _start_marp(cfg: Config, theme_path: Path, md_path: Path, formats: list[str]) -> dict[str, subprocess.Popen]:
+    """One marp-cli per format, all at once (HTML needs no browser, PDF and PPTX do)."""
+    browser = find_browser(cfg.browser, dict(cfg.env)) if set(formats) - {"html"} else None
     env = dict(cfg.env, CHROME_NO_SANDBOX="1", CHROME_DISABLE_GPU="1", PUPPETEER_SKIP_DOWNLOAD="1")
-    started = time.perf_counter()
-    procs = {}
+    procs: dict[str, subprocess.Popen] = {}
     for fmt in formats:
         (md_path.with_suffix(f".{fmt}")).unlink(missing_ok=True)
         try:
             procs[fmt] = subprocess.Popen(
-                marp_command(cfg, deck, md_path, fmt, browser), cwd=md_path.parent, env=env,
+                marp_command(cfg, theme_path, md_path, fmt, browser), cwd=md_path.parent, env=env,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )
         except FileNotFoundError as err:
+            for proc in procs.values():
+                proc.kill()
             raise BuildError(f"marp-cli: cannot run node: {err.strerror}", ExitCode.MISSING_TOOL) from None
-    timings, failures = {}, []
-    for fmt, proc in procs.items():
-        output, _ = proc.communicate(timeout=600)
-        timings[fmt] = time.perf_counter() - started
-        if proc.returncode != 0 or not md_path.with_suffix(f".{fmt}").is_file():
-            failures.append(tool_failed(f"marp-cli ({fmt})", proc.returncode, output))
-    if failures:
-        raise BuildError("\n".join(f.message for f in failures), ExitCode.TOOL_FAILED)
-    return timings
+    return procs
+
+
+def _wait_marp(procs: dict[str, subprocess.Popen], fmt: str, md_path: Path, started: float) -> float:
+    """Wait for one format's marp-cli; its seconds since the start, or one clear error."""
+    proc = procs[fmt]
+    output, _ = proc.communicate(timeout=600)
+    if proc.returncode != 0 or not md_path.with_suffix(f".{fmt}").is_file():
+        raise tool_failed(f"marp-cli ({fmt})", proc.returncode, output)
+    return time.perf_counter() - started
+
+
+def _start_handout(cfg: Config, html_file: Path, output: Path) -> tuple[subprocess.Popen, Path]:
+    node = node_tool(cfg, "puppeteer").argv[0]  # node on PATH and puppeteer installed, or one clear message
+    options = {"nodeModules": str(cfg.node_modules), "browser": find_browser(cfg.browser, dict(cfg.env)), "args": list(HEADLESS_ARGS),
+               "input": str(html_file), "output": str(output)}
+    output.unlink(missing_ok=True)
+    try:
+        proc = subprocess.Popen([node, str(HANDOUT_SCRIPT), json.dumps(options)], cwd=cfg.root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=dict(cfg.env, PUPPETEER_SKIP_DOWNLOAD="1"))
+    except FileNotFoundError as err:
+        raise BuildError(f"handout: cannot run node: {err.strerror}", ExitCode.MISSING_TOOL) from None
+    return proc, output
+
+
+def _finish_handout(deck: Deck, handout: tuple[subprocess.Popen, Path], output: Path) -> None:
+    proc, _ = handout
+    stdout, stderr = proc.communicate(timeout=600)
+    if proc.returncode != 0 or not output.is_file():
+        raise tool_failed("handout (deckbuild/node/handout.mjs)", proc.returncode, stderr or stdout)
+    report = json.loads(stdout.strip().splitlines()[-1])
+    pdf_post.finish_handout(output, [s["label"] for s in report["slides"]], title=f"{deck.title} (handout)", author=deck.author)

@@ -24,7 +24,11 @@ FONT_FALLBACK = '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetic
 # Used when a theme declares no --chart-N: mutually distinct (CIE76 deltaE >= 24) and each >= 6:1
 # against #001f3f, so dark text reads on every one of them.
 DEFAULT_CHART = ("#4FC3F7", "#FF6F61", "#7EE081", "#FFD166", "#C39BFF", "#FF9ECF", "#F6A04D", "#E0E0E0")
-MERMAID_COLOUR_LIMIT = 12  # Mermaid's THEME_COLOR_LIMIT: cScale0..11, pie1..12
+MERMAID_COLOUR_LIMIT = 12
+C4_KINDS = ("person", "external_person", "system", "system_db", "system_queue", "external_system", "external_system_db",
+            "external_system_queue", "container", "container_db", "container_queue", "external_container", "external_container_db",
+            "external_container_queue", "component", "component_db", "component_queue", "external_component",
+            "external_component_db", "external_component_queue", "boundary", "message")  # Mermaid's THEME_COLOR_LIMIT: cScale0..11, pie1..12
 
 
 def read_palette(theme_css: str) -> dict[str, str]:
@@ -75,12 +79,16 @@ def mermaid_config(p: dict[str, str]) -> dict:
         categorical[f"gitBranchLabel{i}"] = bg
         categorical[f"fillType{i}"] = cycle(i)  # journey sections
         categorical[f"venn{i + 1}"] = cycle(i)
+    family = p["font-family"]
     return {
         "theme": "base",
+        "fontFamily": family,
         "htmlLabels": False,
         "flowchart": {"htmlLabels": False, "curve": "basis", "padding": 14, "nodeSpacing": 40, "rankSpacing": 55},
         "themeCSS": _theme_css(p),
         "sequence": {"mirrorActors": False, "showSequenceNumbers": False, "actorMargin": 40, "messageMargin": 28},
+        # C4 sizes its boxes with fonts of its own ("Open Sans"): measured and drawn in the deck's face instead.
+        "c4": {**{f"{kind}FontFamily": family for kind in C4_KINDS}, **_c4_colours(p)},
         "themeVariables": {
             "darkMode": True,
             "fontFamily": p["font-family"],
@@ -299,10 +307,28 @@ def mermaid_config(p: dict[str, str]) -> dict:
     }
 
 
+def _c4_colours(p: dict[str, str]) -> dict[str, str]:
+    """C4 draws its own blues and greys (light text on some, dark on the greys, relations in #444 on
+    our navy: 1-2:1). On the deck: every element a dark panel with light text; the system's own
+    elements on the surface colour with a neon-green border, external ones on the slide colour with
+    a silver border, so "ours" and "theirs" still differ at a glance."""
+    colours = {}
+    for kind in C4_KINDS:
+        if kind in ("boundary", "message"):
+            continue
+        external = kind.startswith("external_")
+        colours[f"{kind}_bg_color"] = p["background"] if external else p["surface"]
+        colours[f"{kind}_border_color"] = p["text"] if external else p["accent-green"]
+    return colours
+
+
 def _theme_css(p: dict[str, str]) -> str:
     """CSS Mermaid scopes to each diagram (#my-svg ...): fixes no theme variable reaches."""
     return " ".join(
         [
+            # Every text in the deck's shipped face (deckbuild/fonts.py embeds it in the SVG): some types
+            # hard-code a family of their own ("trebuchet ms", C4's "Open Sans") in inline styles.
+            f"text, tspan, foreignObject div, foreignObject span, foreignObject p {{ font-family: {p['font-family']} !important; }}",
             # Mermaid draws edge-label backgrounds at 50% opacity: on a dark slide the edge line then
             # strikes through the label. Opaque backgrounds keep labels readable.
             ".edgeLabel rect, .labelBkg { opacity: 1 !important; }",
@@ -315,6 +341,10 @@ def _theme_css(p: dict[str, str]) -> str:
             # A <line> or <foreignObject> paints no fill, but inherits one: contrast checkers that read
             # the computed fill would take it for the label's background.
             "line, foreignObject { fill: none !important; }",
+            # C4 relations: lines, arrowheads and labels in a hard-coded #444444, unreadable on navy.
+            f"path[stroke='#444444'], line[stroke='#444444'] {{ stroke: {p['text']} !important; }}",
+            f"text[fill='#444444'] {{ fill: {p['text']} !important; paint-order: stroke; stroke: {p['background']}; stroke-width: 5px; stroke-linejoin: round; }}",
+            f"[id$='-arrowhead'] path, [id$='-arrowend'] path, [id$='-filled-head'] path {{ fill: {p['text']}; stroke: {p['text']}; }}",
             # Timeline's axis and its dashed connectors take a label colour (dark, for the bright
             # sections) and would vanish into the slide.
             f".lineWrapper line {{ stroke: {p['text']} !important; }}",

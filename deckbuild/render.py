@@ -30,7 +30,8 @@ from deckbuild.errors import BuildError, source_error
 
 SLIDE_FILE_RE = re.compile(r"^(\d+)-.*\.md$")  # 01-title.md, 145-demo.md, 1000-end.md
 MACROS_TEMPLATE = "_macros.md.j2"  # shared by every deck; exposed to slides as `m`
-MANIFEST_KEYS = {"title", "theme", "paginate", "author", "vars"}
+MANIFEST_KEYS = {"title", "theme", "paginate", "author", "lang", "vars"}
+LANG_RE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")  # a BCP 47 tag: en, en-GB, sv
 THEME_NAME_RE = re.compile(r"/\*\s*@theme\s+([\w-]+)\s*\*/")
 # A line Marp would read as a slide break (a thematic break), outside code fences.
 SLIDE_BREAK_RE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
@@ -50,6 +51,7 @@ class Deck:
     author: str
     variables: Mapping[str, Any]
     slide_paths: tuple[Path, ...]
+    lang: str = "en"  # the deck's language: <html lang>, the PDF's /Lang, what a screen reader speaks
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ def load_deck(cfg: Config, name: str) -> Deck:
     variables = manifest.get("vars", {})
     if not isinstance(variables, dict):
         raise fail("vars", "`vars` must be a table of template variables")
+    lang = manifest.get("lang", "en")
+    if not isinstance(lang, str) or not LANG_RE.fullmatch(lang):
+        raise fail("lang", f"`lang` must be a language tag like \"en\" or \"en-GB\", not {lang!r}")
     slide_paths = slide_files(deck_dir)
     if not slide_paths:
         raise source_error(manifest_path, None, f"the deck has no slides (expected files named like 01-title.md in {deck_dir})", cfg.root)
@@ -128,6 +133,7 @@ def load_deck(cfg: Config, name: str) -> Deck:
         author=str(manifest.get("author", "")),
         variables=variables,
         slide_paths=slide_paths,
+        lang=lang,
     )
 
 
@@ -325,7 +331,8 @@ def _render_slide(env: jinja2.Environment, values: Mapping[str, Any], path: Path
 
 def front_matter(deck: Deck) -> str:
     # JSON strings are valid YAML scalars: safe quoting for titles with colons or dashes.
-    lines = ["---", "marp: true", f"theme: {deck.theme}", f"paginate: {'true' if deck.paginate else 'false'}", f"title: {json.dumps(deck.title, ensure_ascii=False)}"]
+    lines = ["---", "marp: true", f"theme: {deck.theme}", f"paginate: {'true' if deck.paginate else 'false'}",
+             f"title: {json.dumps(deck.title, ensure_ascii=False)}", f"lang: {deck.lang}"]
     if deck.author:
         lines.append(f"author: {json.dumps(deck.author, ensure_ascii=False)}")
     lines.append("---")

@@ -118,7 +118,7 @@ def test_missing_node_packages(project_after_good_build: Path, tmp_path: Path):
     before = snapshot(root)
     edit(root / "slides/talk/15-closing.md", "## Closing", "## Closing words")
     result = run_build("all", "--deck", "talk", "--node-modules", str(tmp_path / "empty"), root=root)
-    assert_clean_failure(result, ExitCode.MISSING_TOOL, r"@(marp-team/marp-cli|mermaid-js/mermaid-cli) is not installed in .*empty: run `npm ci`")
+    assert_clean_failure(result, ExitCode.MISSING_TOOL, r"(@(marp-team/marp-cli|mermaid-js/mermaid-cli) is not installed in|font \S+ not found in) .*empty\S*: run `npm ci`")
     assert snapshot(root) == before
 
 

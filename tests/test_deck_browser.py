@@ -137,7 +137,9 @@ def test_theme_colours(page: Page):
     style = section.evaluate("s => { const c = getComputedStyle(s); return [c.backgroundColor, c.color, c.fontFamily] }")
     assert style[0] == "rgb(0, 31, 63)"  # #001f3f midnight blue
     assert style[1] == "rgb(192, 192, 192)"  # #C0C0C0 silver
-    assert style[2].startswith("-apple-system, BlinkMacSystemFont")
+    assert style[2].startswith('"Atkinson Hyperlegible Next"')  # the shipped face, embedded: the same on every machine
+    assert page.evaluate("""() => document.fonts.ready.then(() => [...document.fonts]
+        .filter(f => f.family.replace(/"/g, '') === 'Atkinson Hyperlegible Next' && f.status === 'loaded').length)""") >= 2
     assert section.locator("strong").first.evaluate("e => getComputedStyle(e).color") == "rgb(255, 111, 97)"  # coral
     goto_slide(page, 1)
     h1 = active_section(page).locator("h1").evaluate("e => { const c = getComputedStyle(e); return [c.color, c.textShadow] }")

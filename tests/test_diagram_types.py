@@ -14,6 +14,7 @@ Also the long-lived renderer itself: reuse, a broken diagram failing alone, no p
 from __future__ import annotations
 
 import base64
+import html
 import itertools
 import os
 import re
@@ -183,6 +184,11 @@ def page():
 
 
 def _show(page, svg: str) -> None:
+    """The SVG at its own size on the slide colour, the viewport grown to hold all of it (a text
+    outside the viewport has nothing under it for elementsFromPoint, and would measure 1:1)."""
+    match = re.search(r'<svg[^>]* width="([\d.]+)" height="([\d.]+)"', svg)
+    width, height = (float(match.group(1)), float(match.group(2))) if match else (0, 0)
+    page.set_viewport_size({"width": max(1800, int(width) + 20), "height": max(1400, int(height) + 20)})
     page.set_content(f'<html><body style="margin:0;background:{BACKGROUND}">{svg}</body></html>')
 
 
@@ -218,6 +224,62 @@ def test_a_diagram_with_its_own_light_fills_gets_dark_text(rendered_svgs: dict[s
     assert by_text["Embed"] >= MIN_TEXT_CONTRAST and by_text["Reject"] >= MIN_TEXT_CONTRAST
     assert by_text["Valid?"] >= MIN_TEXT_CONTRAST  # mid-grey: neither theme text colour reaches 4.5, white does
     assert by_text["Upload"] >= MIN_TEXT_CONTRAST  # the untouched light-on-navy labels stay as they were
+
+
+# --- text alternatives ---------------------------------------------------------------------------
+
+# What a reader who cannot see the picture is told, for the types whose structure Mermaid's parse
+# gives (steps in order, links, elements and relations); every other type names its labels.
+ALT_SAYS = {
+    "flowchart": ["Flowchart: Upload to Valid?", "Valid? to Store (yes)", "Valid? to Reject (no)", "Store to Embed"],
+    "sequence": ["Sequence diagram between Workflow, User and Activity", "User to Workflow: start", "note: retries with backoff",
+                 "if success, Activity to Workflow: result", "else failure, Activity to Workflow: error", "loop every minute, Workflow to Workflow: timer"],
+    "c4": ['C4 diagram "Ingestion system"', "Object store (external system): S3", "Auditor (external person)", "Worker (container): Runs activities",
+           "Analyst to Ingestion: Uploads [HTTPS]", "Ingestion to CRM: Looks up [REST]", "Boundaries: Company and Workers"],
+    "journey": ['User journey "Onboarding"', "Create account", "Ask for help", "Support"],
+    "pie": ['Pie chart "Time spent"', "Waiting", "Retrying"],
+    "xychart": ['Chart "Throughput" with bars of Docs per minute by category: w1: 20, w2: 45', "; and a line of Docs per minute by category: w1: 15"],
+    "flowchart-accessible": ["The retry loop. An activity that fails waits out its backoff and runs again, until it succeeds."],
+}
+
+
+def _visible_labels(svg: str) -> list[str]:
+    body = re.sub(r"<(style|title|desc)\b.*?</\1>", "", svg, flags=re.S)
+    texts = (" ".join(html.unescape(t).split()) for t in re.findall(r">([^<>]+)<", body))
+    return [t for t in texts if len(t) >= 3 and not t.isdigit()]
+
+
+@pytest.mark.parametrize("name", [name for name, _ in fixture_diagrams()])
+def test_every_diagram_says_what_it_shows(rendered_svgs: dict[str, str], name: str):
+    svg = rendered_svgs[name]
+    alt = diagrams.svg_alt(svg)
+    assert alt and not re.search(r"\bMermaid \S+ diagram\b", alt) and alt.strip(". ") not in ("Diagram", "Flowchart"), f"{name}: {alt!r}"
+    for words in ALT_SAYS.get(name, []):
+        assert words in alt, f"{name}: {words!r} not in {alt!r}"
+    labels = _visible_labels(svg)
+    assert sum(label in alt for label in labels) >= min(2, len(labels)), f"{name}: {alt!r} names none of {labels[:8]}"
+    # The <img> the deck gets carries it (escaped), not Mermaid's type name.
+    cfg_slide = render.RenderedSlide(path=Path("x.md"), source="", text="```mermaid\nflowchart LR\n  A\n```\n")
+    placed = diagrams.embed(cfg_slide, [(diagrams.Diagram(cfg_slide, 0, 3, "flowchart LR\n  A\n", 1), svg)])
+    assert f'alt="{html.escape(alt, quote=True)}"' in placed
+
+
+@pytest.mark.browser
+def test_c4_is_drawn_in_the_theme_ours_and_theirs_apart(rendered_svgs: dict[str, str], page):
+    """C4's own blues and greys (and its #444 relations on navy) give way to the deck's panels."""
+    _show(page, rendered_svgs["c4"])
+    p = palette.read_palette((REPO_ROOT / "theme/midnight-blue.css").read_text())
+    shapes = page.evaluate("""() => [...document.querySelectorAll('rect, circle, ellipse, path')]
+        .filter(e => !e.closest('marker') && !['none', ''].includes(getComputedStyle(e).fill) && getComputedStyle(e).stroke !== 'none')
+        .map(e => [getComputedStyle(e).fill, getComputedStyle(e).stroke])""")
+    relations = page.evaluate("""() => [...document.querySelectorAll("line[stroke], path[marker-end]")].map(e => getComputedStyle(e).stroke)""")
+    rgb = lambda h: "rgb(%d, %d, %d)" % tuple(int(h[i:i + 2], 16) for i in (1, 3, 5))  # noqa: E731
+    fills = {fill for fill, _ in shapes}
+    assert rgb(p["surface"]) in fills and rgb(p["background"]) in fills, fills  # our elements, and external ones
+    assert {stroke for _, stroke in shapes} >= {rgb(p["accent-green"]), rgb(p["text"])}
+    assert relations and set(relations) == {rgb(p["text"])}, set(relations)
+    for a, b in itertools.product([f for f, _ in shapes], [rgb(p["text"])]):
+        assert contrast(a, b) >= MIN_TEXT_CONTRAST  # light text reads on every C4 panel
 
 
 # --- the long-lived renderer ----------------------------------------------------------------------

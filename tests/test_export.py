@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,8 @@ def test_second_build_is_up_to_date_and_changes_rebuild(project_after_good_build
     assert result.returncode == 0, result.output
     assert "talk.html (up to date)" in result.stdout and "talk.pdf (up to date)" in result.stdout
     assert html.stat().st_mtime_ns == first
+    result = run_build("export", "--deck", "talk", root=root)
+    assert result.returncode == 0 and result.stdout.count("(up to date)") == 4, result.output  # pptx and handout too
 
     # A theme change affects every output.
     theme = root / "theme/midnight-blue.css"
@@ -32,9 +35,12 @@ def test_second_build_is_up_to_date_and_changes_rebuild(project_after_good_build
 
 def test_markdown_for_marp_is_kept(project_after_good_build: Path):
     md = (project_after_good_build / "build/talk.md").read_text()
-    assert md.startswith("---\nmarp: true\ntheme: midnight-blue\n")
-    assert md.count('<div class="diagram"><img alt="Mermaid flowchart diagram" src="data:image/svg+xml;base64,') == 1
-    assert md.count('<div class="diagram"><img alt="Mermaid sequenceDiagram diagram" src="data:image/svg+xml;base64,') == 5  # one per demo
+    assert md.startswith("---\nmarp: true\ntheme: midnight-blue\n") and "\nlang: en\n" in md
+    alts = re.findall(r'<div class="diagram"><img alt="([^"]*)" src="data:image/svg\+xml;base64,', md)
+    assert len(alts) == 2  # the architecture sketch, the performance chart (the demos' story pictures are inline SVG)
+    assert not [a for a in alts if a.startswith("Mermaid")]
+    assert any(a.startswith("Flowchart: User / API to Workflow") for a in alts), alts
+    assert any(re.match(r"Chart with bars of documents/s by ML worker processes: 1: [\d.]+, 2: [\d.]+, 4: [\d.]+\.$", a) for a in alts), alts
     assert "```mermaid" not in md
 
 

@@ -34,7 +34,7 @@ def test_slides_render_in_file_name_order_with_variables_and_macros(tmp_path: Pa
     assert rendered.slides[1].text == "## Second Ada\n"
     assert "<!--\nsay — this\n-->" in rendered.slides[0].text  # `--` never ends a comment early
     markdown = render.assemble(rendered.front_matter, [s.text for s in rendered.slides])
-    assert markdown.startswith('---\nmarp: true\ntheme: midnight-blue\npaginate: true\ntitle: "A: B"\n---\n')
+    assert markdown.startswith('---\nmarp: true\ntheme: midnight-blue\npaginate: true\ntitle: "A: B"\nlang: en\n---\n')  # en unless deck.toml says
     assert markdown.count("\n---\n") == 2  # end of front matter + one break between the two slides
 
 
@@ -195,6 +195,16 @@ def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_p
     assert "{% raw %}...{% endraw %}" in message
     (tmp_path / "slides/d/01-a.md").write_text("## A\n\n{% raw %}hexagon: A{{Decision?}}{% endraw %}\n")
     assert render_d(cfg).slides[0].text == "## A\n\nhexagon: A{{Decision?}}\n"
+
+
+def test_the_deck_language_is_checked_and_reaches_the_front_matter(tmp_path: Path):
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "bad").mkdir()
+    cfg = make_project(tmp_path / "ok", {"01-a.md": "## A\n"}, manifest='title = "T"\ntheme = "midnight-blue"\nlang = "en-GB"\n')
+    assert "\nlang: en-GB\n" in render.render_deck(cfg, render.load_deck(cfg, "d")).front_matter
+    cfg = make_project(tmp_path / "bad", {"01-a.md": "## A\n"}, manifest='title = "T"\ntheme = "midnight-blue"\nlang = "C"\n')
+    with pytest.raises(BuildError, match=r'deck\.toml:3: `lang` must be a language tag like "en" or "en-GB", not \'C\''):
+        render.load_deck(cfg, "d")
 
 
 def test_a_mermaid_fence_inside_the_authors_own_raw_block_builds(tmp_path: Path):

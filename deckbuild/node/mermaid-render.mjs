@@ -9,7 +9,10 @@
 // Usage: node mermaid-render.mjs '<json: {nodeModules, browser, args}>'
 // Protocol (JSON lines): prints {"ready": true, "browserPid"} once loaded (or {"fatal": msg} and exits 1);
 // then for every stdin line {"id", "sources": [...], "config", "colours": {light, dark, background, minimum}}
-// prints {"id", "results": [{"svg", "fixed"} | {"error"}]}.
+// prints {"id", "results": [{"svg", "fixed", "alt", "fonts"} | {"error"}]}: "alt" says what the diagram
+// shows (the author's accTitle/accDescr, else generated from Mermaid's own parse of it); "fonts" lists
+// the faces its visible texts use, with their characters, for deckbuild/fonts.py to embed.
+// options.fontCss: a stylesheet of @font-face rules (the shipped fonts), loaded before any diagram.
 // Logs go to stderr. Ends (closing Chromium) when stdin closes or on SIGTERM/SIGINT.
 
 import { createRequire } from "node:module";
@@ -81,6 +84,7 @@ async function start() {
     "@fortawesome/fontawesome-free/css/fontawesome.css",
     "katex/dist/katex.css",
   ];
+  if (options.fontCss) await page.addStyleTag({ path: options.fontCss }); // layout measures the shipped fonts
   for (const sheet of css) {
     const href = await interceptor.fileUrlToInterceptUrl(new URL(resolve(sheet, cliIndexUrl)), { allowParentDirectoryLevel: 2 });
     await page.addStyleTag({ url: href });
@@ -96,6 +100,7 @@ async function start() {
     window.__mermaid = mermaid;
   }, urls);
   await page.evaluate(PAGE_HELPERS);
+  await page.evaluate(`window.__fontsUsed = ${fontsUsed.toString()}; window.__describe = ${describe.toString()};`);
   return page;
 }
 
@@ -115,8 +120,10 @@ window.__renderOne = async (definition, config, colours) => {
     svg.style.backgroundColor = "transparent";
     window.__solidSequenceNumberDiscs(svg);
     const fixed = window.__fixTextContrast(svg, colours);
+    const fonts = window.__fontsUsed(svg);
+    const alt = await window.__describe(mermaid, definition, svg);
     const out = new XMLSerializer().serializeToString(svg);
-    return { svg: out, fixed };
+    return { svg: out, fixed, alt, fonts };
   } catch (err) {
     return { error: String((err && err.message) || err) };
   } finally {
@@ -227,6 +234,128 @@ window.__fixTextContrast = (svg, colours) => {
   return fixed;
 };
 `;
+
+// The faces the visible texts are drawn in (computed weight, style, text or mono) and their characters.
+function fontsUsed(svg) {
+  const used = new Map();
+  const walker = document.createTreeWalker(svg, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest("style, title, desc")) continue;
+    const s = getComputedStyle(el);
+    const key = [parseInt(s.fontWeight, 10) || 400, s.fontStyle === "italic" ? "italic" : "normal", /mono/i.test(s.fontFamily) ? "mono" : "text"].join("|");
+    used.set(key, (used.get(key) || "") + node.textContent);
+  }
+  return [...used].map(([key, text]) => {
+    const [weight, style, kind] = key.split("|");
+    return { weight: Number(weight), style, kind, chars: [...new Set(text)].join("") };
+  });
+}
+
+// What the diagram shows, in words: the author's accTitle/accDescr when written; otherwise, from
+// Mermaid's own parse, the steps of a sequence diagram in order and the links of a flowchart; for
+// every other type its kind and the labels it shows. Never just "a diagram".
+// (Runs in the page; KINDS lives inside so that toString() carries it.)
+async function describe(mermaid, definition, svg) {
+  const KINDS = {
+  sequence: "Sequence diagram", flowchart: "Flowchart", "flowchart-v2": "Flowchart", "flowchart-elk": "Flowchart", graph: "Flowchart",
+  class: "Class diagram", classDiagram: "Class diagram", state: "State diagram", stateDiagram: "State diagram", er: "Entity relationship diagram",
+  journey: "User journey", gantt: "Gantt chart", pie: "Pie chart", quadrantChart: "Quadrant chart", requirement: "Requirement diagram",
+  gitGraph: "Git graph", c4: "C4 diagram", mindmap: "Mind map", timeline: "Timeline", zenuml: "Sequence diagram", sankey: "Sankey diagram",
+  xychart: "Chart", block: "Block diagram", packet: "Packet diagram", kanban: "Kanban board", architecture: "Architecture diagram",
+  radar: "Radar chart", treemap: "Treemap", venn: "Venn diagram", info: "Mermaid version information", swimlane: "Swimlane diagram",
+  treeView: "Tree view", eventmodeling: "Event model", ishikawa: "Fishbone diagram", wardley: "Wardley map", cynefin: "Cynefin framework",
+  railroad: "Railroad diagram", railroadEbnf: "Railroad diagram", railroadAbnf: "Railroad diagram", railroadPeg: "Railroad diagram",
+  };
+  const decoder = document.createElement("textarea"); // Mermaid's parse keeps labels HTML-escaped ("&amp;")
+  const decode = (t) => { decoder.innerHTML = t; return decoder.value; };
+  const clean = (t) => decode(String(t ?? "").replace(/<br\s*\/?>/gi, " ").replace(/<[^>]+>/g, "")).replace(/\s+/g, " ").trim();
+  let diagram = null;
+  try { diagram = await mermaid.mermaidAPI.getDiagramFromText(definition); } catch { /* described from the SVG below */ }
+  const db = diagram?.db ?? {};
+  const accTitle = clean(db.getAccTitle?.() ?? svg.querySelector(":scope > title")?.textContent);
+  const accDescr = clean(db.getAccDescription?.() ?? svg.querySelector(":scope > desc")?.textContent);
+  if (accTitle || accDescr) return [accTitle, accDescr].filter(Boolean).join(". ");
+  const type = diagram?.type ?? "";
+  const kind = KINDS[type] || "Diagram";
+  const title = clean(db.getDiagramTitle?.() || db.getTitle?.()).replace(/^"(.*)"$/, "$1");
+  const head = title ? `${kind} "${title}"` : kind;
+  const list = (items) => items.length <= 1 ? items.join("") : items.slice(0, -1).join(", ") + " and " + items.at(-1);
+  const MAX = 40;
+  const more = (n) => (n > MAX ? `; and ${n - MAX} more` : "");
+  try {
+    if (type === "sequence" && db.getMessages) {
+      const actors = db.getActors();
+      const name = (key) => clean(actors.get(key)?.description || key);
+      const T = db.LINETYPE || {};
+      const blocks = new Map([[T.LOOP_START, "loop"], [T.ALT_START, "if"], [T.ALT_ELSE, "else"], [T.OPT_START, "optionally"],
+        [T.PAR_START, "in parallel"], [T.PAR_AND, "and"], [T.CRITICAL_START, "critical"], [T.CRITICAL_OPTION, "option"], [T.BREAK_START, "break"]]);
+      const steps = [];
+      let block = ""; // "loop every minute", "if success": said before the step it starts
+      for (const m of db.getMessages()) {
+        const text = clean(m.message);
+        const lead = block ? `${block}, ` : "";
+        if (m.type === T.NOTE) { steps.push(`${lead}note: ${text}`); block = ""; }
+        else if (blocks.has(m.type)) block = `${blocks.get(m.type)}${text ? ` ${text}` : ""}`;
+        else if (m.from && m.to) { steps.push(`${lead}${name(m.from)} to ${name(m.to)}${text ? `: ${text}` : ""}`); block = ""; }
+      }
+      return `${head} between ${list([...actors.keys()].map(name))}. In order: ${steps.slice(0, MAX).join("; ")}${more(steps.length)}.`;
+    }
+    if (type === "xychart") {
+      // Its db keeps drawing state only: the numbers come from the definition itself.
+      const quoted = (t) => clean(String(t ?? "").replace(/^["']|["']$/g, ""));
+      const values = (t) => t.split(",").map((v) => quoted(v.trim())).filter(Boolean);
+      const x = definition.match(/^\s*x-axis\s+(?:("[^"]*"|\S+)\s+)?\[([^\]]*)\]/m);
+      const y = definition.match(/^\s*y-axis\s+("[^"]*"|[^\s\d][^\n]*?)(?:\s+-?[\d.]+\s*-->|\s*$)/m);
+      const series = [...definition.matchAll(/^\s*(bar|line)\s+(?:("[^"]*")\s+)?\[([^\]]*)\]/gm)];
+      if (x && series.length) {
+        const categories = values(x[2]);
+        const yTitle = y ? quoted(y[1]) : "value";
+        const parts = series.map(([, mark, name, data]) => {
+          const nums = values(data);
+          const pairs = categories.map((c, i) => `${c}: ${nums[i] ?? "?"}`).join(", ");
+          return `${mark === "bar" ? "bars" : "a line"}${name ? ` "${quoted(name)}"` : ""} of ${yTitle} by ${x[1] ? quoted(x[1]) : "category"}: ${pairs}`;
+        });
+        return `${head} with ${parts.join("; and ")}.`;
+      }
+    }
+    if (type === "c4" && db.getC4ShapeArray) {
+      const shapes = db.getC4ShapeArray();
+      const byAlias = new Map(shapes.map((e) => [e.alias, clean(e.label?.text || e.alias)]));
+      const parts = shapes.map((e) => {
+        const what = clean(e.typeC4Shape?.text).replace(/_/g, " ");
+        const descr = clean(e.descr?.text);
+        return `${clean(e.label?.text || e.alias)}${what ? ` (${what})` : ""}${descr ? `: ${descr}` : ""}`;
+      });
+      const rels = (db.getRels?.() || []).map((r) =>
+        `${byAlias.get(r.from) || r.from} to ${byAlias.get(r.to) || r.to}${clean(r.label?.text) ? `: ${clean(r.label.text)}` : ""}${clean(r.techn?.text) ? ` [${clean(r.techn.text)}]` : ""}`);
+      const boundaries = (db.getBoundaries?.() || []).map((b) => clean(b.label?.text)).filter((b) => b && b !== "global");
+      return `${head} of ${parts.slice(0, MAX).join("; ")}${more(parts.length)}.` +
+        (boundaries.length ? ` Boundaries: ${list(boundaries)}.` : "") +
+        (rels.length ? ` Relations: ${rels.slice(0, MAX).join("; ")}${more(rels.length)}.` : "");
+    }
+    if (type.startsWith("flowchart") && db.getEdges) {
+      const vertices = db.getVertices();
+      const label = (id) => clean((vertices.get ? vertices.get(id) : vertices[id])?.text || id);
+      const links = db.getEdges().map((e) => `${label(e.start)} to ${label(e.end)}${clean(e.text) ? ` (${clean(e.text)})` : ""}`);
+      const ids = vertices.keys ? [...vertices.keys()] : Object.keys(vertices);
+      const lonely = ids.filter((id) => !db.getEdges().some((e) => e.start === id || e.end === id)).map(label);
+      return `${head}: ${links.slice(0, MAX).join("; ")}${more(links.length)}${lonely.length ? `; also ${list(lonely)}` : ""}.`;
+    }
+  } catch { /* fall back to the labels */ }
+  // Every other type: its labels, one per <text> (its tspans joined) or HTML label, in drawing order.
+  const labels = [];
+  for (const el of svg.querySelectorAll("text, foreignObject")) {
+    if (el.closest("style, title, desc") || (el.tagName === "text" && el.closest("foreignObject"))) continue;
+    const parts = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) parts.push(walker.currentNode.textContent);
+    const text = clean(parts.join(" "));
+    if (text && text !== title && !labels.includes(text)) labels.push(text);
+  }
+  return `${head}${labels.length ? ` showing ${labels.slice(0, MAX).join(", ")}${more(labels.length)}` : ""}.`;
+}
 
 async function main() {
   let page;
