@@ -68,8 +68,10 @@ def slide_title(section_html: str) -> str:
     return _plain(found.group(2)) if found else ""
 
 
-def label_slides(page: str) -> str:
-    total = len(SECTION_RE.findall(page))
+def label_slides(page: str, total: int | None = None) -> str:
+    """Each slide a region named "Slide N of M: title" (`total`: M, when `page` holds only some slides,
+    as present mode's patches do)."""
+    total = total or len(SECTION_RE.findall(page))
 
     def label(match: re.Match) -> str:
         number, attrs, body = match.groups()

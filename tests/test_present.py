@@ -358,6 +358,35 @@ def test_the_ingestion_picture_folds_its_children_and_stays_inside_its_slide(ses
     assert page.evaluate("() => document.querySelectorAll('svg.bespoke-marp-active .present-live g.story-row').length") <= 9
 
 
+def test_present_mode_works_from_the_keyboard_and_axe_finds_nothing_serious(session: PresentProcess, page: Page):
+    """Without a mouse: Tab reaches the demo bar, Enter runs the demo (and does not turn the slide);
+    the live picture tells its story in words, kept current; axe-core (pinned) finds no serious or
+    critical violation on the slide, captured or live."""
+    from tests.axe import describe, violations
+
+    go_to_demo(page, "account_validation" if slide_exists(page, "account_validation") else "versioning")
+    number = page.evaluate("() => location.hash")
+    assert violations(page, "svg.bespoke-marp-active") == [], describe({0: violations(page, "svg.bespoke-marp-active")})
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => (document.activeElement || {}).textContent") == "Run live":
+            break
+    else:
+        raise AssertionError("Tab never reached Run live")
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"  # a visible focus
+    page.keyboard.press("Enter")
+    expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=15000)
+    assert page.evaluate("() => location.hash") == number
+    picture = active(page, ".present-live svg.story")
+    expect(picture).to_have_attribute("role", "img")
+    session.wait_for(lambda: "The client starts" in (picture.get_attribute("aria-label") or ""), 15, "the live picture's words")
+    assert violations(page, "svg.bespoke-marp-active") == []
+
+
+def slide_exists(page: Page, demo: str) -> bool:
+    return page.evaluate("d => !!document.querySelector(`[data-demo=\"${d}\"]`)", demo)
+
+
 def test_the_presenter_views_preview_shares_the_pages_stream(session: PresentProcess, browser: Browser):
     """The next-slide preview (an iframe of the deck) shows the same demo state from its parent's
     stream: one stream per presenter view, not two."""

@@ -96,6 +96,7 @@ def test_a_saved_slide_rendered_alone_is_the_slide_the_whole_deck_renders(tmp_pa
     """The save-to-slide fast path: only the saved file's slides through Jinja, diagrams and
     marp-core, each among empty slides. Every slide of the real talk comes out exactly as in the
     whole deck (scoped styles aside: their slides reload), and a save patches that slide alone."""
+    from deckbuild.html_post import label_slides
     from deckbuild.present.livedeck import SCOPED, LiveDeck
     from deckbuild.present.marp_warm import WarmMarp
     from deckbuild.render import assemble
@@ -113,7 +114,7 @@ def test_a_saved_slide_rendered_alone_is_the_slide_the_whole_deck_renders(tmp_pa
         checked = 0
         for i in range(len(texts)):
             sparse_path.write_text(assemble(front, [t if j == i else "" for j, t in enumerate(texts)]))
-            alone = marp.partial(sparse_path, tmp_path / "partial.json", deck._rendered.deck.theme_path, [i])["slides"][str(i)]
+            alone = label_slides(marp.partial(sparse_path, tmp_path / "partial.json", deck._theme_path, [i])["slides"][str(i)], len(texts))
             if SCOPED not in whole[i]:
                 assert alone == whole[i], i
                 checked += 1

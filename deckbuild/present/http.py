@@ -66,7 +66,7 @@ def presenter_tags(token: str, deck: str, version: int, *, share: bool) -> str:
         f'<meta name="present-version" content="{version}"><meta name="present-role" content="presenter">'
         + ('<meta name="present-share" content="1">' if share else "")
         + '<link rel="stylesheet" href="/__present/client.css">'
-        '<script src="/__present/replay.js" defer></script><script src="/__present/client.js" defer></script>'
+        '<script src="/__present/client.js" defer></script>'  # the page carries Replay (html_post)
         + ('<script src="/__present/room.js" defer></script>' if share else "")
     )
 

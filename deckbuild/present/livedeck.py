@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from deckbuild import demos, diagrams, render
+from deckbuild import demos, diagrams, html_post, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError
-from deckbuild.export import MARP_OPTIONS
+from deckbuild.export import MARP_OPTIONS, themed_css
 from deckbuild.fsutil import atomic_write_text, sha256_json
 from deckbuild.present.marp_warm import WarmMarp
 from deckbuild.tools import MARP, package_version
@@ -105,6 +105,7 @@ class LiveDeck:
         self._env: tuple[Any, dict] | None = None
         self._env_key = ""
         self._next: tuple[render.RenderedDeck, list[str]] | None = None
+        self._theme_path: Path | None = None  # the themed CSS (fonts embedded) the slides were last rendered with
         self._reload_at = 0  # the newest version a page can only reach by reloading (the CSS changed, slides added)
         self._lock = threading.Lock()
         self._page_lock = threading.Lock()
@@ -159,7 +160,7 @@ class LiveDeck:
         with self._lock:
             try:
                 markdown, theme_path = self._markdown({})
-                self._commit()
+                self._commit(theme_path)
             except BuildError as err:
                 self.state.error = err.message
                 return None
@@ -183,7 +184,8 @@ class LiveDeck:
                 rendered = self._marp.slides(md_path, self._work / "slides.json", theme_path)
             except BuildError:
                 return  # the first save then patches every slide: slower, still right
-            self._slides, self._css = rendered["slides"], rendered["css"]
+            self._slides = [html_post.label_slides(html, len(rendered["slides"])) for html in rendered["slides"]]
+            self._css = rendered["css"]
             self._notes = [_notes_html(comments) for comments in rendered["notes"]]
             self._needs_baseline = False
 
@@ -209,11 +211,13 @@ class LiveDeck:
                 md_path.write_text(markdown)
                 rendered = self._marp.slides(md_path, self._work / "slides.json", theme_path)
                 stages["marp-core"] = time.perf_counter() - mark
-                self._commit()
+                self._commit(theme_path)
             except BuildError as err:
                 self.state.error = err.message
                 return None
             notes = [_notes_html(comments) for comments in rendered["notes"]]
+            total = len(rendered["slides"])
+            rendered["slides"] = [html_post.label_slides(html, total) for html in rendered["slides"]]
             slides = _changed(self._slides, rendered["slides"])
             update = HotUpdate(
                 version=self._version + 1, base=self._version, count=len(rendered["slides"]),
@@ -264,13 +268,16 @@ class LiveDeck:
         stages["diagrams"] = time.perf_counter() - mark
         self._next = (rendered, texts)  # kept once marp-core has rendered them (see _commit)
         markdown = render.assemble(rendered.front_matter, texts)
-        carries_over = any("<style" in texts[i] for i in indexes) or CARRYING_DIRECTIVE_RE.search(markdown)
-        return markdown, previous.deck.theme_path, None if carries_over else indexes
+        theme_path = themed_css(self.cfg, previous.deck, markdown)
+        carries_over = any("<style" in texts[i] for i in indexes) or CARRYING_DIRECTIVE_RE.search(markdown) or theme_path != self._theme_path
+        return markdown, theme_path, None if carries_over else indexes
 
-    def _commit(self) -> None:
+    def _commit(self, theme_path: Path | None = None) -> None:
         if self._next is not None:
             self._rendered, self._texts = self._next
             self._next = None
+        if theme_path is not None:
+            self._theme_path = theme_path
 
     def _quick_update(self, markdown: str, theme_path: Path, indexes: list[int], *, stages: dict[str, float], started: float) -> HotUpdate:
         """marp-core renders only the changed slides, each in its place among empty ones: its number,
@@ -285,7 +292,7 @@ class LiveDeck:
             rendered = self._marp.partial(md_path, self._work / "partial.json", theme_path, indexes)
             self._commit()
             for i in indexes:
-                self._slides[i] = rendered["slides"][str(i)]
+                self._slides[i] = html_post.label_slides(rendered["slides"][str(i)], len(self._slides))
                 self._notes[i] = _notes_html(rendered["notes"][str(i)])
         stages["marp-core"] = time.perf_counter() - mark
         slides = {i: self._slides[i] for i in indexes}
@@ -324,7 +331,7 @@ class LiveDeck:
             except BuildError as err:
                 self.state.error = err.message
                 return None
-            built = BuiltDeck(version, out_path.read_text())
+            built = BuiltDeck(version, html_post.post_process(out_path.read_text()))  # regions, announcer, Replay: as exported
             self.state.built = built
             for old in self._work.glob("page-*.html"):  # the cache keeps the newest page only
                 old.unlink(missing_ok=True)
@@ -345,7 +352,8 @@ class LiveDeck:
         slide_texts = [self._svgs_by_url(text) for text in slide_texts]
         stages["diagrams"] = time.perf_counter() - mark
         self._next, self._env, self._env_key = (rendered, slide_texts), (env, values), key
-        return render.assemble(rendered.front_matter, slide_texts), deck.theme_path
+        markdown = render.assemble(rendered.front_matter, slide_texts)
+        return markdown, themed_css(self.cfg, deck, markdown)  # the deck's shipped fonts, as the export has them
 
     def _svgs_by_url(self, text: str) -> str:
         """Inlined SVGs -> URLs this server answers: marp-cli parses kilobytes instead of hundreds."""

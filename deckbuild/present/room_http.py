@@ -51,7 +51,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         tags = (f'<meta name="present-role" content="audience"><meta name="present-room" content="{room.room_id}">'
                 f'<meta name="present-room-token" content="{room.room_token(device)}"><meta name="present-version" content="{built.version}">'
                 '<link rel="stylesheet" href="/__present/client.css">'
-                '<script src="/__present/replay.js" defer></script><script src="/__present/client.js" defer></script>'
+                '<script src="/__present/client.js" defer></script>'
                 '<script src="/__present/room.js" defer></script>')
         response = web.Response(text=html.replace("</head>", tags + "</head>", 1), content_type="text/html")
         if fresh:

@@ -62,7 +62,7 @@
 
   window.storyReplay = { play, stop, button, attach };
   // The exported deck attaches its buttons itself; present mode puts Replay in its own bar.
-  if (!document.querySelector('meta[name="present-token"]')) {
+  if (!document.querySelector('meta[name="present-role"]')) {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => attach());
     else attach();
   }

@@ -2,12 +2,15 @@
 
 The picture is drawn at the slide's own scale (1 SVG unit = 1 slide pixel), so a label that is too
 wide cannot be fixed by scaling without sinking below the legibility floor: the layout must know
-widths in advance. These are Helvetica's advance widths (Arial and Liberation Sans, what the theme's
-font stack resolves to on Linux, share them), in thousandths of an em. Characters not listed count
-as the widest Latin letter, so an estimate errs on the wide side and a label never overflows.
+widths in advance. The deck ships its fonts (deckbuild/fonts.py), so the widths are the shipped
+face's own, as Chromium draws them. Without the font packages (a checkout with no node_modules),
+Helvetica's advance widths stand in, in thousandths of an em, characters not listed counting as the
+widest Latin letter.
 """
 
 from __future__ import annotations
+
+import functools
 
 _REGULAR = {
     " ": 278, "!": 278, '"': 355, "#": 556, "$": 556, "%": 889, "&": 667, "'": 191, "(": 333, ")": 333,
@@ -27,10 +30,24 @@ _BOLD_FACTOR = 1.08  # Helvetica Bold runs about 8 % wider than regular
 _UNKNOWN = 944
 
 
+SAFETY = 1.02  # a label must never touch what is beside it: 2 % to spare
+
+
 def text_width(text: str, size_px: float, *, bold: bool = False) -> float:
-    """The width of `text` set at `size_px`, in pixels (an upper estimate)."""
-    units = sum(_REGULAR.get(ch, _UNKNOWN) for ch in text)
-    return units / 1000 * size_px * (_BOLD_FACTOR if bold else 1.0)
+    """The width of `text` set at `size_px`, in pixels (a little over what the browser draws)."""
+    return _shipped(text, size_px, bold) * SAFETY
+
+
+@functools.lru_cache(maxsize=4096)
+def _shipped(text: str, size_px: float, bold: bool) -> float:
+    from deckbuild import fonts
+    from deckbuild.errors import BuildError
+
+    try:
+        return fonts.text_width(text, size_px, weight="bold" if bold else "normal")
+    except (BuildError, OSError):
+        units = sum(_REGULAR.get(ch, _UNKNOWN) for ch in text)
+        return units / 1000 * size_px * (_BOLD_FACTOR if bold else 1.0)
 
 
 def fit(text: str, size_px: float, max_px: float, *, bold: bool = False) -> str:

@@ -136,6 +136,8 @@
     const b = el('button', 'present-btn', label);
     b.type = 'button';
     b.disabled = !!disabled;
+    // Enter and Space press the button; they must not also turn the slide (bespoke listens on the document).
+    b.addEventListener('keydown', (event) => { if (event.key === 'Enter' || event.key === ' ') event.stopPropagation(); });
     b.addEventListener('click', async (event) => {
       event.stopPropagation();
       b.disabled = true;
