@@ -347,3 +347,52 @@ def test_oversized_bodies_are_refused(session: PresentProcess):
     except urllib.error.HTTPError as err:
         status = err.code
     assert status == 413
+
+
+def test_the_room_votes_from_its_phones_and_every_vote_counts_once(browser: Browser, session: PresentProcess, laptop: Page):
+    """The poll: every phone gets the answers; each vote is an Update the workflow validates (a
+    second vote, a vote for no answer, a closed poll: refused with the reason, never in the history);
+    the slide's bars count as the tally query says; with the poll's worker killed, a phone's vote
+    waits and is counted once when a worker is back."""
+    number = laptop.evaluate("() => [...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.querySelector('[data-demo=poll]')) + 1")
+    go(laptop, number)
+    laptop.locator("svg.bespoke-marp-active .present-btn", has_text="Run live").click()
+    expect(laptop.locator("svg.bespoke-marp-active .present-badge").first).to_have_text("LIVE", timeout=15000)
+    contexts, phones = zip(*(phone(browser, session) for _ in range(3)))
+    try:
+        for p in phones:
+            expect(p.locator(".room-answer")).to_have_count(4, timeout=15000)
+        phones[0].locator(".room-answer").nth(2).click()
+        phones[1].locator(".room-answer").nth(2).click()
+        expect(phones[0].locator(".room-receipt.accepted")).to_contain_text("Counted", timeout=15000)
+        expect(phones[1].locator(".room-receipt.accepted")).to_contain_text("Counted", timeout=15000)
+        counts = "() => [...document.querySelectorAll('svg.bespoke-marp-active .poll-count')].map(e => e.textContent)"
+        laptop.wait_for_function(f"() => ({counts})()[2] === '2'", timeout=10000)
+        # The same phone again: the validator refuses it, and says why.
+        cookie, token = device_of(phones[0])
+        code, _, body = raw(session, "POST", f"{session.room_path}/vote/poll", cookie=cookie, headers={"X-Room-Token": token}, body={"answer": "A"})
+        assert code == 409 and "already voted" in json.loads(body)["reason"], (code, body)
+        code, _, body = raw(session, "POST", f"{session.room_path}/vote/poll", cookie=cookie, headers={"X-Room-Token": token}, body={"answer": "Z"})
+        assert code == 422 and "no answer" in json.loads(body)["reason"]
+        assert raw(session, "POST", f"{session.room_path}/vote/poll", cookie="present_device=" + "y" * 24, headers={"X-Room-Token": "0" * 32},
+                   body={"answer": "A"})[0] == 403
+        # The poll's worker dies: the third phone's vote waits, then counts once when a worker is back.
+        laptop.locator("svg.bespoke-marp-active .present-btn", has_text="Kill worker").click()
+        expect(laptop.locator("svg.bespoke-marp-active .present-why")).to_contain_text("SIGKILL", timeout=10000)
+        phones[2].locator(".room-answer").nth(0).click()
+        expect(phones[2].locator(".room-receipt.waiting")).to_contain_text("Waiting", timeout=15000)
+        laptop.locator("svg.bespoke-marp-active .present-btn", has_text="Start worker").click()
+        expect(phones[2].locator(".room-receipt.accepted")).to_contain_text("Counted", timeout=30000)
+        laptop.wait_for_function(f"() => ({counts})()[0] === '1' && ({counts})()[2] === '2'", timeout=15000)
+        expect(laptop.locator("svg.bespoke-marp-active .poll-facts")).to_contain_text("Live: 3 votes")
+        # Closed: the buttons go, and a late vote is refused by the workflow.
+        laptop.locator("svg.bespoke-marp-active .present-bar .present-btn", has_text="Close").click()
+        expect(laptop.locator("svg.bespoke-marp-active .poll-facts")).to_contain_text("closed", timeout=15000)
+        late_context, late = phone(browser, session)
+        cookie, token = device_of(late)
+        code, _, body = raw(session, "POST", f"{session.room_path}/vote/poll", cookie=cookie, headers={"X-Room-Token": token}, body={"answer": "B"})
+        assert code == 409, (code, body)
+        late_context.close()
+    finally:
+        for c in contexts:
+            c.close()

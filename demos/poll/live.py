@@ -64,7 +64,7 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
     rows = []
     if not tally.closed:
         rows = [{"label": f"{a.key}. {a.text}: {a.votes}", "actions": ["vote"], "args": {"device": PRESENTER_DEVICE, "answer": a.key}} for a in tally.answers]
-        rows.append({"label": f"{tally.total} votes", "actions": ["close"], "args": {}})
+        rows.append({"label": f"{tally.total} votes", "actions": ["close"], "args": {}, "bar": True})  # in the slide's bar: the chart fills the slide
     lines = [f"{a.key}. {a.text}: {a.votes}" for a in tally.answers] if tally.closed else []
     lines.append(f"{tally.total} of at most {tally.max_voters} voters" + (f", closed by {tally.closed_by}" if tally.closed else ""))
     # What the audience's phones vote on (share mode): the answers, while the poll is open.

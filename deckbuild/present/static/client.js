@@ -200,6 +200,10 @@
         out.push(button(`Deploy ${demo.deploy[1]}`, () => act(name, `${api}/demo/${name}/worker/deploy`), !temporalUp()));
       }
       const snap = demo.run && demo.run.status === 'running' && demo.run.snapshot;
+      if (panel && snap) {  // a row meant for the bar (a poll's Close: its chart fills the slide)
+        (snap.rows || []).filter((row) => row.bar).forEach((row) => (row.actions || []).forEach((action) => out.push(button(
+          action[0].toUpperCase() + action.slice(1), () => act(name, `${api}/demo/${name}/control/${action}`, row.args)))));
+      }
       if (!panel && snap) {  // a remote has no list beside the picture: its actions, by row
         (snap.rows || []).forEach((row) => (row.actions || []).forEach((action) => out.push(button(`${action}: ${row.label}`,
           () => act(name, `${api}/demo/${name}/control/${action}`, Object.assign({}, row.args, { note: 'from the remote' }))))));
