@@ -41,6 +41,7 @@ from deckbuild.export import marp_command, themed_css  # noqa: E402
 import hour_bench  # noqa: E402  (bench/ is on sys.path when this file runs)
 import poll_bench  # noqa: E402
 import present_bench  # noqa: E402
+import room_vote_bench  # noqa: E402
 
 TARGETS = {"warm": 1.3, "diagrams": 0.3, "diagram_edit": 0.5, "demos": 1.5}
 # Horizontal scaling: 2 ML worker processes must reach at least this many times the documents/s of 1.
@@ -231,6 +232,7 @@ def main() -> int:
         cold, peak_kib = bench_cold(base)
         demos_all, demo_slowest, slowest_name = bench_demos(base)
         present_rows = present_bench.run(base) + poll_bench.run(base)  # present mode, the live picture, share mode, the poll
+        present_rows += room_vote_bench.run(base)  # the poll's votes from 300 phones, through share mode
     present_rows += hour_bench.run()  # a compressed hour on stage
     scaling = bench_ml_scaling()
     rows = [

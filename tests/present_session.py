@@ -100,6 +100,14 @@ class PresentProcess:
             self._token = re.search(r'<meta name="present-token" content="([^"]+)">', page).group(1)
         return self._token
 
+    def slide_of_demo(self, demo: str) -> int:
+        """The 1-based number of the first slide with that demo's panel, read from the served page."""
+        request = urllib.request.Request(self.url, headers={"Cookie": f"present_key={self.presenter_key}"} if self.share else {})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            page = response.read().decode()
+        slides = page.split("<svg data-marpit-svg")[1:]
+        return next(i for i, slide in enumerate(slides, 1) if f'data-demo="{demo}"' in slide)
+
     def status(self) -> dict:
         headers = {"X-Present-Token": self.token, **({"Cookie": f"present_key={self.presenter_key}"} if self.share else {})}
         request = urllib.request.Request(f"{self.url}__present/status", headers=headers)
