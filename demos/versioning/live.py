@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 from temporalio.client import Client, WorkflowHandle
 
 from demos.versioning.deployment import deployment_summary, run_versions, set_current
-from demos.versioning.model import Order
+from demos.versioning.model import AWAITING_APPROVAL, Order
 from demos.versioning.workflows import OrderApproval
 from demos.versioning.worker import make_worker
 
@@ -69,7 +69,12 @@ CONTROLS = {"approve": _approve}
 
 
 async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
-    """The run's version (history + describe) and the deployment's, beside the events."""
+    """The order's state with its Approve button, its version (history + describe) and the
+    deployment's, beside the events."""
+    try:
+        status = await handle.query(OrderApproval.status)
+    except Exception:  # noqa: BLE001 - finished (no worker keeps it), or its worker is restarting
+        status = "done" if (await handle.describe()).status.name == "COMPLETED" else "?"
     versions = await run_versions(handle)
     summary = await deployment_summary(client, LIVE_DEPLOYMENT)
     where = f"started on {versions['started_on']}" if versions["started_on"] else "not started by a worker yet"
@@ -80,7 +85,8 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
         f"deployment {summary['name']}: current {summary['current'] or 'none'}; "
         + ", ".join(f"{build} {v['status']}" for build, v in summary["versions"].items()),
     ]
-    return {"lines": lines, "versions": versions, "deployment": summary}
+    rows = [{"label": f"{handle.id}: {status}", "actions": ["approve"] if status == AWAITING_APPROVAL else [], "args": {}}]
+    return {"rows": rows, "lines": lines, "versions": versions, "deployment": summary}
 
 
 async def finish(client: Client, handle: WorkflowHandle, session: object) -> None:
