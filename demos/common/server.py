@@ -56,17 +56,16 @@ def temporal_cli_version(cli: str | None = None) -> dict[str, str]:
 
 # Dynamic config every dev server of this project starts with (the embedded one here, and present
 # mode's in deckbuild/present/temporal_owner.py), as `--dynamic-config-value KEY=JSON`:
-# - the Worker Versioning demo (demos/versioning) shows a version going from "draining" (pinned runs
-#   still open on it) to "drained" (safe to stop its workers). The server re-checks that every few
-#   minutes by default; on a demo server it should answer within a second;
-# - every run of that demo registers its own Worker Deployment, and a dev server's database persists
-#   across runs (.temporal/*.sqlite): the default of 100 deployments per namespace would run out.
+# - every run of the Worker Versioning demo (demos/versioning) registers a Worker Deployment of its
+#   own, and a dev server's database persists across runs (.temporal/*.sqlite): the default limit
+#   of 100 deployments per namespace would run out;
+# - one partition per task queue (the default is 4, for throughput a laptop does not need): a new
+#   current version then has one partition to reach before the server reports it in place.
+# Not changed, on purpose: how often the server re-checks whether an old version has drained
+# (matching.wv.VersionDrainageStatusRefreshInterval, 3 min). At a second, each check signals the
+# deployment's system workflow, which on a busy machine can no longer keep up with them.
 DEV_SERVER_DYNAMIC_CONFIG = {
-    "matching.wv.VersionDrainageStatusVisibilityGracePeriod": '"2s"',
-    "matching.wv.VersionDrainageStatusRefreshInterval": '"2s"',
     "matching.maxDeployments": "1000",
-    # One partition per task queue (the server's default is 4, for throughput a laptop does not
-    # need): a change of current version then has one partition to reach, not four.
     "matching.numTaskqueueReadPartitions": "1",
     "matching.numTaskqueueWritePartitions": "1",
 }

@@ -90,7 +90,7 @@ def _routing_settled(described) -> bool:
 
 async def deployment_summary(client: Client, deployment: str) -> dict[str, Any]:
     """What `temporal worker deployment describe` shows, as plain data:
-    {"name", "current": build id or None, "ramping": build id or None, "ramp_percentage",
+    {"name", "current": build id or None, "current_since": ISO time, "ramping": build id or None, "ramp_percentage",
      "versions": {build_id: {"status": "current" | "ramping" | "draining" | "drained" | "inactive"}}}."""
     described = await describe_deployment(client, deployment)
     info = described.worker_deployment_info
@@ -99,24 +99,15 @@ async def deployment_summary(client: Client, deployment: str) -> dict[str, Any]:
     for summary in sorted(info.version_summaries, key=lambda s: s.deployment_version.build_id):
         status = _enum_name(WorkerDeploymentVersionStatus, summary.status, "WORKER_DEPLOYMENT_VERSION_STATUS_").lower()
         versions[summary.deployment_version.build_id] = {"status": status}
+    changed = routing.current_version_changed_time
     return {
         "name": info.name,
         "current": _current_build_id(described),
+        "current_since": changed.ToDatetime().isoformat() + "Z" if changed.seconds else None,
         "ramping": routing.ramping_deployment_version.build_id if routing.HasField("ramping_deployment_version") else None,
         "ramp_percentage": round(routing.ramping_version_percentage, 1),
         "versions": versions,
     }
-
-
-async def wait_for_version_status(client: Client, deployment: str, build_id: str, status: str, *, timeout: float) -> str:
-    """Poll describe until the version has `status` (e.g. "drained"); return the last status seen.
-    How soon a server notices a drained version is its dynamic config (demos/common/server.py)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        seen = (await deployment_summary(client, deployment))["versions"].get(build_id, {}).get("status", "unknown")
-        if seen == status or time.monotonic() > deadline:
-            return seen
-        await asyncio.sleep(0.25)
 
 
 def task_versions(history: WorkflowHistory) -> list[dict[str, Any]]:
