@@ -117,7 +117,7 @@ def test_deploy_v2_pins_the_open_order_to_v1_and_its_web_ui_link_opens_it(sessio
     expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=30000)
     lines = active(page, ".present-lines")
     expect(lines).to_contain_text("this order: PINNED, started on v1", timeout=30000)
-    expect(lines).to_contain_text("current v1")
+    expect(lines).to_contain_text("v1 current")
     head = active(page, ".present-live-head").text_content()
     workflow_id = re.search(r"(order-\w+)", head).group(1)
 
@@ -135,12 +135,12 @@ def test_deploy_v2_pins_the_open_order_to_v1_and_its_web_ui_link_opens_it(sessio
 
     active(page, ".present-btn").filter(has_text="Deploy v2").click()
     expect(active(page, ".present-why")).to_contain_text("v2 deployed and current", timeout=60000)
-    expect(lines).to_contain_text("current v2", timeout=15000)
-    expect(lines).to_contain_text("v1 draining")
+    expect(lines).to_contain_text("v1 draining, v2 current", timeout=15000)
     assert set(session.status()["workers"]["versioning"]) == {"v1", "v2"}  # v1 keeps serving its pinned runs
 
     active(page, ".present-row button").filter(has_text="approve").click()
     expect(active(page, ".present-live-head")).to_contain_text("completed", timeout=30000)
+    expect(lines).to_contain_text("this order: PINNED, started on v1, finished on v1", timeout=15000)
 
     # The server's record: every workflow task of the order ran on v1, though v2 was current.
     history = cli_json(session, "workflow", "show", "--workflow-id", workflow_id)

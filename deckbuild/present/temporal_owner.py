@@ -77,6 +77,7 @@ class TemporalOwner:
         self._env = env
         self._proc: subprocess.Popen | None = None
         self._codec: subprocess.Popen | None = None
+        self._codec_started = 0.0
         self._stopping = False
         self.client = None
         external = env.get("TEMPORAL_ADDRESS")
@@ -103,10 +104,10 @@ class TemporalOwner:
             self.state.ui_url = f"http://127.0.0.1:{ui_port}"
             self.state.codec_url = f"http://127.0.0.1:{codec_port}"
         port, ui_port, codec_port = self._ports
+        self._log_dir.mkdir(parents=True, exist_ok=True)
         self._start_codec_server()
         db = self._root / ".temporal" / "present.sqlite"
         db.parent.mkdir(parents=True, exist_ok=True)
-        self._log_dir.mkdir(parents=True, exist_ok=True)
         argv = [temporal_cli_path(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
                 "--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch",
                 "--ui-codec-endpoint", self.state.codec_url,
@@ -122,6 +123,7 @@ class TemporalOwner:
         argv = [sys.executable, "-m", "demos.pii_codec.codec_server", "--port", str(self._ports[2]),
                 "--ui-origin", f"http://127.0.0.1:{ui_port}", "--ui-origin", f"http://localhost:{ui_port}"]
         self._codec = proctree.spawn(argv, log_path=self._log_dir / "codec-server.log", cwd=self._root, env=self._env)
+        self._codec_started = time.monotonic()
         self._set(codec_pid=self._codec.pid)
 
     async def run(self) -> None:
@@ -136,7 +138,7 @@ class TemporalOwner:
             return
         down_since: float | None = None
         while not self._stopping:
-            if self._codec is not None and self._codec.poll() is not None:
+            if self._codec is not None and self._codec.poll() is not None and time.monotonic() - self._codec_started > RESTART_AFTER_S:
                 self._start_codec_server()  # died on its own (we stop it only with the dev server)
             if self._proc is not None and self._proc.poll() is not None:
                 code = self._proc.returncode

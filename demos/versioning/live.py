@@ -77,13 +77,15 @@ async def snapshot(client: Client, handle: WorkflowHandle) -> dict:
         status = "done" if (await handle.describe()).status.name == "COMPLETED" else "?"
     versions = await run_versions(handle)
     summary = await deployment_summary(client, LIVE_DEPLOYMENT)
-    where = f"started on {versions['started_on']}" if versions["started_on"] else "not started by a worker yet"
-    if versions["finished_on"] and versions["finished_on"] != versions["started_on"]:
-        where += f", now on {versions['finished_on']}"
+    if not versions["started_on"]:
+        where = "no worker has run it yet"
+    elif status == "done":
+        where = f"started on {versions['started_on']}, finished on {versions['finished_on']}"
+    else:
+        where = f"started on {versions['started_on']}, last step on {versions['finished_on']}"
     lines = [
         f"this order: {versions['behavior'] or 'unversioned'}, {where}",
-        f"deployment {summary['name']}: current {summary['current'] or 'none'}; "
-        + ", ".join(f"{build} {v['status']}" for build, v in summary["versions"].items()),
+        f"deployment {summary['name']}: " + ", ".join(f"{build} {v['status']}" for build, v in summary["versions"].items()),
     ]
     rows = [{"label": f"{handle.id}: {status}", "actions": ["approve"] if status == AWAITING_APPROVAL else [], "args": {}}]
     return {"rows": rows, "lines": lines, "versions": versions, "deployment": summary}

@@ -24,6 +24,7 @@ from dataclasses import asdict
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import AutoUpgradeVersioningOverride
 
+from demos.common.cli import run_standalone
 from demos.common.connect import connected_client
 from demos.common.server import DemoError
 from demos.versioning.deployment import run_versions
@@ -146,7 +147,4 @@ def _parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except DemoError as err:
-        raise SystemExit(f"error: {err}")
+    raise SystemExit(run_standalone(main))  # errors as one line; no SDK teardown crash at exit

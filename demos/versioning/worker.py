@@ -16,7 +16,6 @@ Standalone: `python -m demos.versioning.worker --code v1`, and in another termin
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import socket
@@ -25,6 +24,7 @@ from temporalio.client import Client
 from temporalio.common import WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
+from demos.common.cli import run_standalone
 from demos.common.connect import connected_client
 from demos.common.worker_process import run_until_stopped
 from demos.versioning.activities import charge_payment, check_fraud, reserve_stock
@@ -71,4 +71,4 @@ if __name__ == "__main__":
     parser.add_argument("--deployment", default=DEPLOYMENT_NAME, help=f"the Worker Deployment's name (default {DEPLOYMENT_NAME})")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")  # shows what the activities log
     args = parser.parse_args()
-    asyncio.run(main(args.code, args.deployment))
+    raise SystemExit(run_standalone(lambda: main(args.code, args.deployment)))
