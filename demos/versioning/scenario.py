@@ -99,7 +99,8 @@ async def _run(client: Client, task_queue: str, deployment: str, started: list, 
                     f"{results[name].path} path")
 
             v1_after = (await deployment_summary(client, deployment))["versions"]["v1"]["status"]
-            log(f"v1 is {v1_after}: the server marks it drained at its next check, minutes after its last pinned run closed")
+            log(f"v1 is {v1_after}" + (": the server marks it drained at its next check, minutes after its last pinned run closed"
+                                        if v1_after == "draining" else ""))
         final = await deployment_summary(client, deployment)
         log(f"`temporal worker deployment describe --name {deployment}`: current {final['current']}, "
             + ", ".join(f"{build} {v['status']}" for build, v in final["versions"].items()))
