@@ -26,9 +26,16 @@ CODEC_ERROR = "Codec Server could not connect"  # the Web UI's banner for any co
 LOAD_MS = 45_000  # the Web UI's first page load compiles a lot of JavaScript on a busy CI machine
 
 
-async def _show(page: Page, url: str, workflow_id: str) -> None:
-    await page.goto(url)
-    await expect(page.get_by_role("heading", name=workflow_id)).to_be_visible(timeout=LOAD_MS)
+async def _show(page: Page, url: str, workflow_id: str, tries: int = 3) -> None:
+    """The run's page; reloaded when the UI's own request to the server failed (its "500 ...
+    technical difficulties" page, seen when the machine is very busy)."""
+    run_heading = page.get_by_role("heading", name=workflow_id)
+    for _ in range(tries):
+        await page.goto(url)
+        await expect(run_heading.or_(page.get_by_role("heading", name="500")).first).to_be_visible(timeout=LOAD_MS)
+        if await run_heading.is_visible():
+            return
+    await expect(run_heading).to_be_visible()
 
 
 async def _shows_ciphertext_only(page: Page, ciphertext: str) -> None:
