@@ -34,7 +34,7 @@ SLIDE_TITLES = [
     "Architecture Sketch",
     "Practical Advice",
     "Demo: upgrading code under a running workflow",
-    "The versioning run: old path, new path, replay",
+    "The versioning runs: pinned, auto-upgrade, replay",
     "Closing",
 ]
 ARCHITECTURE = SLIDE_TITLES.index("Architecture Sketch") + 1

@@ -6,6 +6,13 @@ prefers the usual ports 7233/8233 (so the audience-style `python -m demos.<name>
 and takes free ones when those are busy. If that server dies mid-talk it is restarted on the same
 ports. With TEMPORAL_ADDRESS it connects to that cluster (namespace, TLS and API key from the
 standard environment/profile) and only watches it.
+
+Beside the dev server it owns the pii_codec demo's codec server (`python -m
+demos.pii_codec.codec_server`, loopback, CORS for the Web UI's origins only), and starts the dev
+server with `--ui-codec-endpoint` pointing at it: the Web UI shows that demo's payloads decrypted
+while the server stores ciphertext. Both start and stop together; a codec server that dies is
+restarted on its port. The dev server's dynamic config is demos/common/server.py's, the same as
+the demos' embedded server (Worker Versioning's drainage checks, one partition per task queue).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -33,6 +41,8 @@ class TemporalState:
     namespace: str = "default"
     ui_url: str | None = None
     pid: int | None = None  # the dev server we own, if any
+    codec_url: str | None = None  # the Web UI's codec server, which we own with the dev server
+    codec_pid: int | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -66,6 +76,8 @@ class TemporalOwner:
         self._on_change = on_change
         self._env = env
         self._proc: subprocess.Popen | None = None
+        self._codec: subprocess.Popen | None = None
+        self._codec_started = 0.0
         self._stopping = False
         self.client = None
         external = env.get("TEMPORAL_ADDRESS")
@@ -81,23 +93,38 @@ class TemporalOwner:
 
     # --- the embedded dev server ---------------------------------------------------------------
     def _start_dev_server(self) -> None:
-        from demos.common.server import temporal_cli_path
+        from demos.common.server import dynamic_config_args, temporal_cli_path
 
         if not self.state.address:
             port = pick_port(7233)
             ui_port = pick_port(8233 if port == 7233 else 0)
-            self._ports = (port, ui_port)
+            codec_port = pick_port(8081 if port == 7233 else 0)
+            self._ports = (port, ui_port, codec_port)
             self.state.address = f"127.0.0.1:{port}"
             self.state.ui_url = f"http://127.0.0.1:{ui_port}"
-        port, ui_port = self._ports
+            self.state.codec_url = f"http://127.0.0.1:{codec_port}"
+        port, ui_port, codec_port = self._ports
+        self._log_dir.mkdir(parents=True, exist_ok=True)
+        self._start_codec_server()
         db = self._root / ".temporal" / "present.sqlite"
         db.parent.mkdir(parents=True, exist_ok=True)
-        self._log_dir.mkdir(parents=True, exist_ok=True)
         argv = [temporal_cli_path(), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port),
                 "--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch",
-                "--db-filename", str(db), "--namespace", "default", "--log-level", "warn"]
+                "--ui-codec-endpoint", self.state.codec_url,
+                "--db-filename", str(db), "--namespace", "default", "--log-level", "warn", *dynamic_config_args()]
         self._proc = proctree.spawn(argv, log_path=self._log_dir / "temporal-dev-server.log")
         self._set(state="starting", reason="starting the dev server", pid=self._proc.pid)
+
+    def _start_codec_server(self) -> None:
+        """The codec server the Web UI calls from the browser: it answers the UI's origins only,
+        under either name of the loopback host. Its key comes from the session's environment
+        (PII_CODEC_KEY, else the demo key), like the pii_codec demo's workers."""
+        ui_port = self._ports[1]
+        argv = [sys.executable, "-m", "demos.pii_codec.codec_server", "--port", str(self._ports[2]),
+                "--ui-origin", f"http://127.0.0.1:{ui_port}", "--ui-origin", f"http://localhost:{ui_port}"]
+        self._codec = proctree.spawn(argv, log_path=self._log_dir / "codec-server.log", cwd=self._root, env=self._env)
+        self._codec_started = time.monotonic()
+        self._set(codec_pid=self._codec.pid)
 
     async def run(self) -> None:
         """Start (or find) the server, then watch it until stop(); never raises for an outage."""
@@ -111,12 +138,17 @@ class TemporalOwner:
             return
         down_since: float | None = None
         while not self._stopping:
+            if self._codec is not None and self._codec.poll() is not None and time.monotonic() - self._codec_started > RESTART_AFTER_S:
+                self._start_codec_server()  # died on its own (we stop it only with the dev server)
             if self._proc is not None and self._proc.poll() is not None:
                 code = self._proc.returncode
                 self._set(state="down", reason=f"the Temporal dev server exited (code {code}); restarting it", pid=None)
                 await asyncio.sleep(RESTART_AFTER_S)
                 if self._stopping:
                     return
+                if self._codec is not None:
+                    proctree.stop_tree(self._codec, grace_s=3)  # the dev server's start brings a new one
+                    self._codec = None
                 self._start_dev_server()
                 continue
             problem = await self._check()
@@ -159,3 +191,6 @@ class TemporalOwner:
         if self._proc is not None:
             proctree.stop_tree(self._proc, grace_s=8)
             self._proc = None
+        if self._codec is not None:
+            proctree.stop_tree(self._codec, grace_s=3)
+            self._codec = None

@@ -13,7 +13,9 @@ and may define:
     KILL_AFTER_S: float                    when `build.py rehearse` kills it (seconds into the run)
     SCALE_ROLE: str                        the slide offers "+1 worker" for it
     START_ROLES: tuple[str, ...]           the roles running when the session starts (default: all)
-    DEPLOY: (old_role, new_role)           the slide offers "Deploy <new>": stop the old, start the new
+    DEPLOY: (old_role, new_role)           the slide offers "Deploy <new>", which calls
+    async def deploy(client, task_queue, ensure_worker) -> dict      ensure_worker(role) starts that role's
+                                           process unless one runs; returns {"message": ...} for the slide
     SIDE_PANEL: bool                       the snapshot's rows (a list to act on) sit beside the live picture
     async def finish(client, handle, session) -> None           how `build.py rehearse` drives a run to its end
 """

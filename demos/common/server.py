@@ -54,6 +54,30 @@ def temporal_cli_version(cli: str | None = None) -> dict[str, str]:
     return versions
 
 
+# Dynamic config every dev server of this project starts with (the embedded one here, and present
+# mode's in deckbuild/present/temporal_owner.py), as `--dynamic-config-value KEY=JSON`:
+# - every run of the Worker Versioning demo (demos/versioning) registers a Worker Deployment of its
+#   own, and a dev server's database persists across runs (.temporal/*.sqlite): the default limit
+#   of 100 deployments per namespace would run out;
+# - one partition per task queue (the default is 4, for throughput a laptop does not need): a new
+#   current version then has one partition to reach before the server reports it in place.
+# Not changed, on purpose: how often the server re-checks whether an old version has drained
+# (matching.wv.VersionDrainageStatusRefreshInterval, 3 min). At a second, each check signals the
+# deployment's system workflow, which on a busy machine can no longer keep up with them.
+DEV_SERVER_DYNAMIC_CONFIG = {
+    "matching.maxDeployments": "1000",
+    "matching.numTaskqueueReadPartitions": "1",
+    "matching.numTaskqueueWritePartitions": "1",
+}
+
+
+def dynamic_config_args() -> list[str]:
+    args: list[str] = []
+    for key, value in DEV_SERVER_DYNAMIC_CONFIG.items():
+        args += ["--dynamic-config-value", f"{key}={value}"]
+    return args
+
+
 @dataclass
 class DevServer:
     client: Client
@@ -70,21 +94,30 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def dev_server(
-    *, db_path: Path | None = None, ui: bool = False, namespace: str = "default", startup_timeout: float = 30.0
+    *,
+    db_path: Path | None = None,
+    ui: bool = False,
+    ui_codec_endpoint: str | None = None,
+    namespace: str = "default",
+    startup_timeout: float = 30.0,
 ) -> AsyncIterator[DevServer]:
     """Start the real `temporal server start-dev` on 127.0.0.1 (free ports), stop it on exit.
 
     db_path persists workflows to SQLite (so the Web UI still shows past runs); None keeps them in
     memory. The server's own output goes to a log file, not into the demo's output; its tail is
-    shown if it fails to start (a port taken, a database locked by another server, ...)."""
+    shown if it fails to start (a port taken, a database locked by another server, ...).
+    ui_codec_endpoint: the codec server the Web UI asks to decode payloads (see demos/pii_codec)."""
     cli = temporal_cli_path()
     port = free_port()
-    argv = [cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--namespace", namespace, "--log-level", "warn"]
+    argv = [cli, "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port), "--namespace", namespace, "--log-level", "warn",
+            *dynamic_config_args()]
     ui_url = None
     if ui:
         ui_port = free_port()
         argv += ["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port), "--ui-disable-news-fetch"]
         ui_url = f"http://127.0.0.1:{ui_port}"
+        if ui_codec_endpoint:
+            argv += ["--ui-codec-endpoint", ui_codec_endpoint]
     else:
         argv.append("--headless")
     if db_path is not None:

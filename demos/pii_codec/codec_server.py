@@ -2,13 +2,16 @@
 decrypted payloads, without the key ever leaving this machine.
 
 The UI posts {"payloads": [...]} (protobuf JSON) to /decode and shows what comes back. It listens
-on loopback only, and CORS lets exactly one origin, the Web UI's, read its answers: another web
-page open in the same browser gets no CORS headers (its requests are refused), so it cannot use the
-key through your browser. Clients without an Origin header (the CLI, curl on this machine) are
+on loopback only, and CORS lets only the Web UI's origin read its answers (one Web UI can be two
+origins: http://127.0.0.1:8233 and http://localhost:8233): another web page open in the same
+browser gets no CORS headers (its requests are refused), so it cannot use the key through your
+browser. Clients without an Origin header (the CLI, curl on this machine) are
 served. A payload it cannot open gets HTTP 400 with the reason, never the ciphertext as plain text.
 
     python -m demos.pii_codec.codec_server              # http://127.0.0.1:8081, for the UI on :8233
     temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8081
+
+`make present` runs one itself, beside its dev server (deckbuild/present/temporal_owner.py).
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 class CodecServer:
     """The HTTP server on 127.0.0.1, in a background thread; `with CodecServer(...) as s:` stops it."""
 
-    def __init__(self, codec: EncryptionCodec, *, ui_origin: str = DEFAULT_UI_ORIGIN, port: int = 0) -> None:
+    def __init__(self, codec: EncryptionCodec, *, ui_origin: str | list[str] = DEFAULT_UI_ORIGIN, port: int = 0) -> None:
         self.codec = codec
-        self.ui_origin = ui_origin.rstrip("/")
+        origins = [ui_origin] if isinstance(ui_origin, str) else list(ui_origin)
+        self.ui_origins = [o.rstrip("/") for o in origins]
+        self.ui_origin = self.ui_origins[0]
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -80,14 +85,17 @@ def _handler_for(server: CodecServer) -> type[BaseHTTPRequestHandler]:
 
         def _origin_allowed(self) -> bool:
             origin = self.headers.get("Origin")
-            return origin is None or origin.rstrip("/") == server.ui_origin
+            return origin is None or origin.rstrip("/") in server.ui_origins
+
+        def _allowed_origin(self) -> str:
+            return self.headers["Origin"].rstrip("/")  # one of server.ui_origins: checked first
 
         def _reply(self, status: int, body: dict | None = None) -> None:
             data = json.dumps(body).encode() if body is not None else b""
             self.send_response(status)
             origin = self.headers.get("Origin")
             if origin is not None and self._origin_allowed():
-                self.send_header("Access-Control-Allow-Origin", server.ui_origin)
+                self.send_header("Access-Control-Allow-Origin", self._allowed_origin())
                 self.send_header("Access-Control-Allow-Credentials", "true")
                 self.send_header("Vary", "Origin")
             if body is not None:
@@ -101,7 +109,7 @@ def _handler_for(server: CodecServer) -> type[BaseHTTPRequestHandler]:
                 self._reply(HTTPStatus.FORBIDDEN, {"message": "origin not allowed"})
                 return
             self.send_response(HTTPStatus.NO_CONTENT)
-            self.send_header("Access-Control-Allow-Origin", server.ui_origin)
+            self.send_header("Access-Control-Allow-Origin", self._allowed_origin())
             self.send_header("Access-Control-Allow-Credentials", "true")
             self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
             self.send_header("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
@@ -139,14 +147,14 @@ def _handler_for(server: CodecServer) -> type[BaseHTTPRequestHandler]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.pii_codec.codec_server", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--ui-origin", default=DEFAULT_UI_ORIGIN, help=f"the Web UI's origin (default {DEFAULT_UI_ORIGIN})")
+    parser.add_argument("--ui-origin", action="append", help=f"the Web UI's origin, repeatable (default {DEFAULT_UI_ORIGIN})")
     args = parser.parse_args(argv)
     try:
-        server = CodecServer(EncryptionCodec.from_env(), ui_origin=args.ui_origin, port=args.port)
+        server = CodecServer(EncryptionCodec.from_env(), ui_origin=args.ui_origin or DEFAULT_UI_ORIGIN, port=args.port)
     except (DemoError, OSError) as err:  # a malformed key, the port taken
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"codec server on {server.url} (CORS: {server.ui_origin} only); Ctrl-C to stop", flush=True)
+    print(f"codec server on {server.url} (CORS: {', '.join(server.ui_origins)} only); Ctrl-C to stop", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

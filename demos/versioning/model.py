@@ -10,8 +10,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 # All versions register under this one workflow type name: that is what makes them versions of the
-# same workflow rather than different workflows. Runs started by v1 are picked up by v2 workers.
+# same workflow rather than different workflows.
 WORKFLOW_NAME = "OrderApproval"
+
+# Worker Versioning: every worker belongs to a Worker Deployment (the service: all the workers of
+# the order shop) and runs one version of it, named by its build id. The server routes each run to
+# a version: a new run to the deployment's Current Version; later tasks of a PINNED run (what the
+# order workflow declares) to the version it started on; those of an AUTO_UPGRADE run to whatever
+# is current by then. The standalone worker uses DEPLOYMENT_NAME; the demo's scenario and tests
+# register a deployment of their own per run, so runs never share routing.
+DEPLOYMENT_NAME = "orders"
+BUILD_IDS = ("v1", "v2")
 
 # The id v2 uses with workflow.patched(). It is recorded as a marker in the history of every run
 # that takes the new path, and it must never be reused for a different change.

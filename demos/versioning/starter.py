@@ -1,11 +1,14 @@
-"""Client side of the upgrade demo: start orders, approve them, replay their histories.
+"""Client side of the upgrade demo: start orders, approve them, show their versions, replay them.
 
 Two-terminal use (TEMPORAL_ADDRESS pointing at e.g. `temporal server start-dev`), with
-`python -m demos.versioning.worker --code v1` and later `--code v2` in the other terminal:
+`python -m demos.versioning.worker --code v1` and later `--code v2` in other terminals
+(the README walks through it, with the `temporal worker deployment` commands in between):
 
-    python -m demos.versioning.starter start            # prints the workflow id, waits at approval
-    python -m demos.versioning.starter approve <id>     # prints the result, including its "path"
-    python -m demos.versioning.starter replay <id>      # replays the run against patched and unpatched v2
+    python -m demos.versioning.starter start                 # prints the workflow id, waits at approval
+    python -m demos.versioning.starter start --auto-upgrade  # the same, with an AUTO_UPGRADE override
+    python -m demos.versioning.starter approve <id>          # prints the result, including its "path"
+    python -m demos.versioning.starter versions <id>         # which version it started and finished on
+    python -m demos.versioning.starter replay <id>           # replays the run against patched and unpatched v2
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ import uuid
 from dataclasses import asdict
 
 from temporalio.client import Client, WorkflowHandle
+from temporalio.common import AutoUpgradeVersioningOverride
 
+from demos.common.cli import run_standalone
 from demos.common.connect import connected_client
 from demos.common.server import DemoError
+from demos.versioning.deployment import run_versions
 from demos.versioning.model import AWAITING_APPROVAL, Order, OrderResult
 from demos.versioning.replay import replay_failure
 from demos.versioning.worker import TASK_QUEUE
@@ -29,10 +35,20 @@ from demos.versioning.workflows import OrderApproval
 from demos.versioning.workflows_unpatched import OrderApprovalUnpatched
 
 
-async def start_order(client: Client, order: Order, *, task_queue: str = TASK_QUEUE, timeout: float = 15.0) -> WorkflowHandle:
-    """Start an order and return once it is parked waiting for approval (its mid-flight state)."""
+async def start_order(
+    client: Client, order: Order, *, task_queue: str = TASK_QUEUE, auto_upgrade: bool = False, timeout: float = 15.0
+) -> WorkflowHandle:
+    """Start an order and return once it is parked waiting for approval (its mid-flight state).
+
+    auto_upgrade: start it with an AUTO_UPGRADE versioning override. The workflow declares PINNED;
+    the override, recorded on this one run, wins: the run moves to the Current Version at its next
+    workflow task instead of staying on the version it started on."""
     handle = await client.start_workflow(
-        OrderApproval.run, order, id=f"{order.order_id}-{uuid.uuid4().hex[:6]}", task_queue=task_queue
+        OrderApproval.run,
+        order,
+        id=f"{order.order_id}-{uuid.uuid4().hex[:6]}",
+        task_queue=task_queue,
+        versioning_override=AutoUpgradeVersioningOverride() if auto_upgrade else None,
     )
     deadline = time.monotonic() + timeout
     # The status query is answered by whichever worker runs the workflow (the v1 one included:
@@ -95,12 +111,17 @@ async def main(client: Client | None = None, argv: list[str] | None = None) -> N
 async def _run_command(client: Client, args: argparse.Namespace) -> None:
     if args.command == "start":
         order = Order(order_id=f"order-{uuid.uuid4().hex[:4]}", customer=args.customer, amount_cents=round(args.amount * 100))
-        handle = await start_order(client, order, task_queue=args.task_queue)
-        print(f"started {handle.id}: {AWAITING_APPROVAL}")
+        handle = await start_order(client, order, task_queue=args.task_queue, auto_upgrade=args.auto_upgrade)
+        versions = await run_versions(handle)
+        print(f"started {handle.id} on {versions['started_on']} ({versions['behavior']}): {AWAITING_APPROVAL}")
         print(f"approve it with: python -m demos.versioning.starter approve {handle.id}")
     elif args.command == "approve":
         result = await approve(client.get_workflow_handle_for(OrderApproval.run, args.workflow_id), args.by)
         print(f"{args.workflow_id} finished on the {result.path} path: {asdict(result)}")
+    elif args.command == "versions":
+        versions = await run_versions(client.get_workflow_handle(args.workflow_id))
+        print(f"{args.workflow_id}: {versions['behavior']}, started on {versions['started_on']}, "
+              f"last workflow task on {versions['finished_on']} (describe: {versions['describe_version']})")
     else:
         report = await replay_report(client.get_workflow_handle(args.workflow_id), data_converter=client.data_converter)
         for name, error in report.items():
@@ -114,16 +135,16 @@ def _parser() -> argparse.ArgumentParser:
     start = commands.add_parser("start", help="start an order; it waits for approval")
     start.add_argument("--customer", default="Acme Corp")
     start.add_argument("--amount", type=float, default=129.0, help="order total in currency units")
+    start.add_argument("--auto-upgrade", action="store_true", help="override the workflow's PINNED behavior for this run")
     approve_cmd = commands.add_parser("approve", help="approve an order and print its result")
     approve_cmd.add_argument("workflow_id")
     approve_cmd.add_argument("--by", default="ops lead")
+    versions = commands.add_parser("versions", help="which Worker Deployment Version an order started and finished on")
+    versions.add_argument("workflow_id")
     replay = commands.add_parser("replay", help="replay a finished order against patched and unpatched v2 code")
     replay.add_argument("workflow_id")
     return parser
 
 
 if __name__ == "__main__":
-    try:
-        asyncio.run(main())
-    except DemoError as err:
-        raise SystemExit(f"error: {err}")
+    raise SystemExit(run_standalone(main))  # errors as one line; no SDK teardown crash at exit

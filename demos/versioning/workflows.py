@@ -1,10 +1,13 @@
-"""The current (v2) order workflow: v1 plus a fraud check before the approval wait, introduced
-safely with workflow.patched().
+"""The current (v2) order workflow: v1 plus a fraud check before the approval wait.
 
-Why the patch: a worker running this code also resumes runs that v1 started. Temporal resumes a run
-by replaying its history through the current code, and the code must issue the same commands in the
-same order as the history records. A v1 run's history has no fraud check after the stock
-reservation, so adding one unconditionally breaks replay (see workflows_unpatched.py).
+With Worker Versioning (worker.py) an order is PINNED: it runs to the end on the version it
+started on, so v2's workers never see a v1 run and a change needs no patch for those runs. But a
+run can be moved to the current version: started with an AUTO_UPGRADE override (as the demo's
+order 1002 is), or moved by an operator (`temporal workflow update-options`). Such a run, started
+on v1, continues on a v2 worker, which resumes it by replaying its history through v2's code, and
+the code must issue the same commands in the same order as the history records. A v1 run's
+history has no fraud check after the stock reservation, so adding one unconditionally breaks
+replay (see workflows_unpatched.py). Hence the patch:
 
 workflow.patched(FRAUD_CHECK_PATCH):
   - new run, or live (not replaying) code: returns True and records a marker in the history;
@@ -19,6 +22,7 @@ call itself can go.
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.common import VersioningBehavior
 
 with workflow.unsafe.imports_passed_through():
     from demos.versioning.activities import charge_payment, check_fraud, reserve_stock
@@ -32,7 +36,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-@workflow.defn(name=WORKFLOW_NAME)
+# PINNED: a run stays on the Worker Deployment Version it started on (see model.py).
+@workflow.defn(name=WORKFLOW_NAME, versioning_behavior=VersioningBehavior.PINNED)
 class OrderApproval:
     def __init__(self) -> None:
         self._status = "started"

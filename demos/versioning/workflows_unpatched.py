@@ -9,13 +9,15 @@ that error would block the v1 run (its workflow task fails and is retried) until
 from __future__ import annotations
 
 from temporalio import workflow
+from temporalio.common import VersioningBehavior
 
 with workflow.unsafe.imports_passed_through():
     from demos.versioning.activities import charge_payment, check_fraud, reserve_stock
     from demos.versioning.model import ACTIVITY_TIMEOUT, AWAITING_APPROVAL, WORKFLOW_NAME, Order, OrderResult
 
 
-@workflow.defn(name=WORKFLOW_NAME)
+# PINNED: a run stays on the Worker Deployment Version it started on (see model.py).
+@workflow.defn(name=WORKFLOW_NAME, versioning_behavior=VersioningBehavior.PINNED)
 class OrderApprovalUnpatched:
     def __init__(self) -> None:
         self._status = "started"
