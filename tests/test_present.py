@@ -180,12 +180,13 @@ def test_a_demo_source_edit_recaptures_that_demo_in_the_background(session: Pres
         expect(active(page, ".present-badge.stale")).to_be_visible(timeout=15000)
         expect(active(page, ".present-badge.stale")).to_have_count(0, timeout=90000)
         session.wait_for(lambda: "demo retries re-captured" in session.output(), 30, "the re-capture")
+        after = {p.name: p.read_bytes() for p in captures.glob("*.json")}
+        recaptured = session.output().count("re-captured")  # before the restore below, which is an edit too
     finally:
         source.write_text(text)
-    after = {p.name: p.read_bytes() for p in captures.glob("*.json")}
     assert after["retries.json"] != before["retries.json"]
     assert {n: b for n, b in after.items() if n != "retries.json"} == {n: b for n, b in before.items() if n != "retries.json"}
-    assert session.output().count("re-captured") == 1  # only the edited demo
+    assert recaptured == 1  # only the edited demo
     # Restoring the file is another edit: let that re-capture finish before the next test.
     session.wait_for(lambda: session.output().count("re-captured") >= 2, 90, "the second re-capture")
     session.wait_until_ready()

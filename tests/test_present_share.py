@@ -69,7 +69,7 @@ def raw(session: PresentProcess, method: str, path: str, *, cookie: str = "", he
         sent["Content-Type"] = "application/json"
     conn.request(method, path, body=data, headers=sent)
     response = conn.getresponse()
-    text = response.read(200_000).decode(errors="replace")
+    text = response.read(5_000_000).decode(errors="replace")
     out = (response.status, {k.lower(): v for k, v in response.getheaders()}, text)
     conn.close()
     return out

@@ -269,6 +269,8 @@ class LiveDemos:
             except Exception as err:  # noqa: BLE001 - shown on the slide, the session goes on
                 raise LiveError(f"deploy failed: {_reason(err)}", status=502) from None
             self.messages[name] = result.get("message", "")
+            if story:
+                story.annotate("note", text=f"{caps['deploy'][-1]} deployed: now the current version")
         else:
             raise LiveError(f"demo {name!r} has no worker operation {op!r}", status=404)
         if story:

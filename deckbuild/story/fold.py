@@ -169,6 +169,7 @@ class StoryFold:
         self._no_worker_since: datetime | None = None
         self._pending: dict[str, _Pending] = {}
         self._waiting: list[str] = []
+        self._builds: list[str] = []  # the Worker Deployment versions the run's workflow tasks ran on, in order
 
     # --- lanes and rows ---------------------------------------------------------------------------
     def _t(self, at: datetime) -> int:
@@ -402,6 +403,22 @@ class StoryFold:
     def _on_WorkflowExecutionUpdateAccepted(self, a: dict, t: int, eid: str, at: datetime) -> None:
         name = a.get("acceptedRequest", {}).get("input", {}).get("name", "")
         self._repeat(t, "human", HUMAN, WORKFLOW, f"update {name}", RANK_STORY)
+
+    def _on_WorkflowTaskCompleted(self, a: dict, t: int, eid: str, at: datetime) -> None:
+        """Worker Versioning: the version each workflow task ran on (its deployment's build id). The
+        Workflow lane names it; a run that moves to another version (auto-upgrade) says so in a row."""
+        build = (a.get("deploymentVersion") or {}).get("buildId")
+        if not build:
+            return
+        behavior = str(a.get("versioningBehavior", "")).removeprefix("VERSIONING_BEHAVIOR_").lower()
+        if self._builds and self._builds[-1] != build:
+            self._add(t, "note", WORKFLOW, WORKFLOW, f"moved to {build} ({behavior.replace('_', '-')})", RANK_STORY)
+        if not self._builds or self._builds[-1] != build:
+            self._builds.append(build)
+        first, last = self._builds[0], self._builds[-1]
+        pinned = " pinned" if behavior == "pinned" else ""
+        self._lane(WORKFLOW)
+        self._lanes[WORKFLOW]["label"] = f"Workflow {first}{pinned}" if first == last else f"Workflow {first}→{last}"
 
     def _on_WorkflowTaskTimedOut(self, a: dict, t: int, eid: str, at: datetime) -> None:
         self._repeat(t, "alert", WORKFLOW, WORKFLOW, "workflow task timed out", RANK_PLUMBING)

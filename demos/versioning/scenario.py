@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
@@ -147,4 +147,7 @@ async def _run(client: Client, task_queue: str, deployment: str, started: list, 
             "patched_replay_error": replay["patched"],
         },
         other_runs=[(auto.id, auto.result_run_id or ""), (new.id, new.result_run_id or "")],
+        # The story picture: where v2 became current while this order waited (no event of its own says so).
+        annotations=[{"kind": "note", "at": pinned_started.replace(tzinfo=timezone.utc).timestamp() + v2_current_at_s,
+                      "text": "v2 deployed: now the current version"}],
     )

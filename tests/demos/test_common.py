@@ -38,7 +38,9 @@ async def test_capture_has_every_field_and_is_json(retries_capture, server):
         "schema", "demo", "title", "claims", "command", "source_path", "source_hash", "versions",
         "captured_at", "namespace", "workflow_id", "run_id", "workflow_type", "input", "result",
         "duration_s", "workflow_duration_s", "events", "history", "other_histories", "log", "extra",
+        "annotations", "story_workflow_id",
     }  # fmt: skip
+    assert capture["annotations"] == [] and capture["story_workflow_id"] is None  # retries: its history tells it all
     assert json.loads(json.dumps(capture)) == capture
     assert capture["schema"] == 1 and capture["demo"] == "retries"
     assert capture["command"] == "python -m demos.retries" and capture["source_path"] == "demos/retries/"
