@@ -109,6 +109,27 @@ def talk_pdf(built_project: Path) -> Path:
     return built_project / "build" / "talk.pdf"
 
 
+@pytest.fixture(scope="session")
+def present_session(tmp_path_factory: pytest.TempPathFactory):
+    """One real `build.py present` session (Temporal, every demo's workers, the served deck) on a copy of
+    the project, shared by test_present, test_present_faults and test_stage_versioning_web_ui: starting
+    one costs ~20 s. Their Ctrl-C test, marked present_shutdown, runs after all of them and stops it."""
+    from tests.present_session import PresentProcess
+
+    present = PresentProcess.on_copy(tmp_path_factory.mktemp("present") / "project").start()
+    try:
+        present.wait_until_ready()
+        yield present
+    finally:
+        present.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests that stop the shared present session run after every test that uses it."""
+    last = [item for item in items if item.get_closest_marker("present_shutdown")]
+    items[:] = [item for item in items if not item.get_closest_marker("present_shutdown")] + last
+
+
 _exit_status: list[int] = []
 
 

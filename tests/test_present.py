@@ -26,14 +26,9 @@ from tests.present_session import PresentProcess, port_is_free
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
-    present = PresentProcess.on_copy(tmp_path_factory.mktemp("present") / "project").start()
-    try:
-        present.wait_until_ready()
-        yield present
-    finally:
-        present.stop()  # already stopped by the shutdown test when every test ran
+@pytest.fixture
+def session(present_session: PresentProcess) -> PresentProcess:
+    return present_session  # one session for test_present, test_present_faults, test_stage_versioning_web_ui (conftest)
 
 
 @pytest.fixture
@@ -425,49 +420,23 @@ def test_a_dead_temporal_server_falls_back_to_cached_and_comes_back(session: Pre
     expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=15000)
 
 
-def test_a_restart_mid_run_reattaches_the_slide_to_the_run_still_open(tmp_path: Path, browser: Browser):
-    """Ctrl-C in the middle of the inbox (runs persist in .temporal/present.sqlite), `make present`
-    again: the inbox slide shows that same run LIVE with its buttons, and they still work."""
-    first = PresentProcess.on_copy(tmp_path / "project").start()
-    try:
-        first.wait_until_ready()
-        token = first.token
-        code, body = post(first, "__present/demo/inbox/run", {"X-Present-Token": token, "Origin": first.url.rstrip("/")}, timeout_s=60)
-        assert code == 200, body
-        workflow_id = json.loads(body)["workflow_id"]
-        time.sleep(2)  # its items arrive
-    finally:
-        assert first.stop() == 0
-    second = PresentProcess(first.root).start()
-    try:
-        second.wait_until_ready()
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
-        page = context.new_page()
-        page.goto(second.url)
-        page.wait_for_function("() => window.__present && window.__present.version > 0")
-        go_to_demo(page, "inbox")
-        expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=20000)
-        assert page.evaluate("() => window.__present.demos.inbox.run.workflow_id") == workflow_id
-        expect(active(page, ".present-live g.story-human").filter(has_text="signal add_item ×4")).to_be_visible(timeout=10000)
-        rows = active(page, ".present-snapshot .present-row")
-        expect(rows).to_have_count(4, timeout=15000)
-        rows.first.locator(".present-btn", has_text="approve").click()
-        expect(rows).to_have_count(3, timeout=10000)
-        context.close()
-    finally:
-        assert second.stop() == 0
-    assert second.leftovers() == []
-
-
 # --- shutdown: last, it stops the shared session -------------------------------------------------------------
 
 
+@pytest.mark.present_shutdown
 def test_ctrl_c_stops_everything_and_frees_the_port(session: PresentProcess, page: Page):
-    """With a page still open (the presenter's browser always is) and its live stream connected."""
+    """With a page still open (the presenter's browser always is) and its live stream connected:
+    the server, the workers, Temporal, the codec server the Web UI decodes through, the renderers."""
+    session.wait_until_ready()
     assert session.status()["pages"] >= 1
     status = session.status()
-    assert status["pids"]["workers"] and status["pids"]["marp"] and status["pids"]["temporal"]
+    assert status["pids"]["workers"] and status["pids"]["temporal"]  # (marp-core may be down: the fault tests' crash loop)
     temporal_ports = [int(a.rsplit(":", 1)[1]) for a in [status["temporal"]["address"]]]
+    temporal_ports.append(int(status["temporal"]["codec_url"].rsplit(":", 1)[1]))
+    # A run left open on the server for the restart below (a poll stays open until it is closed).
+    code, body = post(session, "__present/demo/poll/run", {"X-Present-Token": session.token, "Origin": session.url.rstrip("/")}, timeout_s=60)
+    assert code == 200, body
+    OPEN_RUN["poll"] = json.loads(body)["workflow_id"]
     started = time.monotonic()
     code = session.stop()
     assert code == 0, session.output()[-2000:]
@@ -476,6 +445,33 @@ def test_ctrl_c_stops_everything_and_frees_the_port(session: PresentProcess, pag
     assert session.leftovers() == [], f"processes left behind: {session.leftovers()}"
     assert port_is_free(session.port)
     assert all(port_is_free(p) for p in temporal_ports)
+
+
+OPEN_RUN: dict[str, str] = {}
+
+
+@pytest.mark.present_shutdown
+def test_a_restart_mid_run_reattaches_the_slide_to_the_run_still_open(session: PresentProcess, browser: Browser):
+    """`make present` again after Ctrl-C in the middle of a run (runs persist in .temporal/present.sqlite):
+    the slide shows that same run LIVE, and its controls still work."""
+    assert OPEN_RUN, "the Ctrl-C test above left a poll open"
+    again = PresentProcess(session.root).start()
+    try:
+        again.wait_until_ready()
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(again.url)
+        page.wait_for_function("() => window.__present && window.__present.version > 0")
+        go_to_demo(page, "poll")
+        expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=20000)
+        assert page.evaluate("() => window.__present.demos.poll.run.workflow_id") == OPEN_RUN["poll"]
+        expect(active(page, ".present-why")).to_contain_text("re-attached", timeout=5000)
+        active(page, ".present-bar .present-btn").filter(has_text="Close").click(timeout=20000)
+        expect(active(page, ".poll-facts")).to_contain_text("closed", timeout=20000)
+        context.close()
+    finally:
+        assert again.stop() == 0
+    assert again.leftovers() == []
 
 
 def test_present_without_temporal_still_serves_and_rebuilds(tmp_path: Path, browser: Browser):

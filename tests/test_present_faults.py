@@ -22,14 +22,9 @@ RECOVERY_S = int(os.environ.get("FAULT_RECOVERY_S", "10"))
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
-    present = PresentProcess.on_copy(tmp_path_factory.mktemp("faults") / "project").start()
-    try:
-        present.wait_until_ready()
-        yield present
-    finally:
-        assert present.stop() == 0
-        assert present.leftovers() == [], present.leftovers()
+def session(present_session: PresentProcess) -> PresentProcess:
+    present_session.wait_until_ready()
+    return present_session  # shared (conftest); test_present's Ctrl-C test checks nothing is left behind
 
 
 @pytest.fixture(scope="module")

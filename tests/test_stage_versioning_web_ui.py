@@ -22,21 +22,17 @@ from playwright.sync_api import Browser, Page, expect
 from demos.common.server import temporal_cli_path
 from demos.versioning.live import LIVE_DEPLOYMENT
 from tests.deckcheck import goto_slide
-from tests.present_session import PresentProcess, port_is_free
+from tests.present_session import PresentProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WEB_UI_LOAD_MS = 45_000
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
-    present = PresentProcess.on_copy(tmp_path_factory.mktemp("stage") / "project").start()
-    try:
-        # Only what these tests use: the other demos' workers come up meanwhile.
-        present.wait_for(lambda: _ready(present.status(), ("versioning", "pii_codec")), 90, "Temporal and the workers used here")
-        yield present
-    finally:
-        present.stop()
+def session(present_session: PresentProcess) -> PresentProcess:
+    """The shared session (conftest), once Temporal and the workers used here answer."""
+    present_session.wait_for(lambda: _ready(present_session.status(), ("versioning", "pii_codec")), 90, "Temporal and the workers used here")
+    return present_session
 
 
 def _ready(status: dict, demos: tuple[str, ...]) -> bool:
@@ -197,11 +193,3 @@ def test_a_pii_codec_run_opens_decoded_in_the_web_ui(session: PresentProcess, pa
         expect(web_ui.get_by_text("ada.lovelace@example.com").first).to_be_visible(timeout=WEB_UI_LOAD_MS)
     finally:
         web_ui.close()
-
-
-def test_ctrl_c_stops_the_codec_server_with_the_rest(session: PresentProcess):
-    state = temporal(session)
-    codec_port = int(state["codec_url"].rsplit(":", 1)[1])
-    assert session.stop() == 0
-    assert session.leftovers() == []
-    assert port_is_free(codec_port) and port_is_free(session.port)

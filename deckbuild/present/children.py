@@ -85,6 +85,10 @@ class Child(Generic[T]):
             except BuildError:
                 pass  # reported by _start/_died; the next request tries again once allowed
 
+    def retry_due(self) -> bool:
+        """Left down after a crash loop, and its time out is over: the watch loop starts it again."""
+        return self.state == "down" and self._instance is None and time.monotonic() >= self._down_until and not self._closed
+
     def close(self) -> None:
         with self._lock:
             self._closed = True

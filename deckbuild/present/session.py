@@ -336,6 +336,11 @@ class PresentSession:
             for child in (self.marp, self.page_marp, self.renderer):
                 if child.state == "up" and child.pids and not all(proctree.alive(p) for p in child.pids):
                     await loop.run_in_executor(None, child.check)
+                elif child.retry_due():  # a crash loop's time out is over: try once more
+                    try:
+                        await loop.run_in_executor(None, child.get)
+                    except BuildError:
+                        pass
 
     # --- Temporal and workers ---------------------------------------------------------------------
     def _temporal_changed(self, state: TemporalState) -> None:

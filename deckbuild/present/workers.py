@@ -45,6 +45,9 @@ class WorkerPool:
         self.namespace = "default"
 
     def start(self, demo: str, role: str, task_queue: str) -> WorkerProc:
+        # A new process of the role: the one the presenter killed is history, and a crash of this one
+        # must be healed again (a demo with a killed-on-purpose record is left alone by the keeper).
+        self._procs = [w for w in self._procs if w.alive or not (w.demo == demo and w.role == role)]
         self._counter += 1
         self._log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self._log_dir / f"worker-{demo}-{role}-{self._counter}.log"
