@@ -14,9 +14,7 @@ Security is checked here, on the server, for every request (not in the page):
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-import json
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +22,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from deckbuild.present import room_http
+from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import PRESENTER_COOKIE, Room
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -169,28 +168,6 @@ async def _svg(session: Served, key: str) -> web.Response:
     return web.Response(body=svg, content_type="image/svg+xml", headers={"Cache-Control": "max-age=86400, immutable"})
 
 
-async def stream(request: web.Request, queue: asyncio.Queue, on_close: Any) -> web.StreamResponse:
-    """Server-sent events from `queue` until the page goes or the session ends ("", "")."""
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    try:
-        await response.write(b"retry: 1000\n: connected\n\n")  # a dropped page (Wi-Fi, a phone asleep) tries again after 1 s
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), timeout=15)
-                message = item if isinstance(item, bytes) else f"event: {item[0]}\ndata: {item[1]}\n\n".encode() if item[0] else b""
-                if not message:
-                    break  # the session is shutting down, or this page was too slow to keep up
-                await response.write(message)
-            except asyncio.TimeoutError:
-                await response.write(b": keep-alive\n\n")  # lets a dead connection be noticed
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    finally:
-        on_close(queue)
-    return response
-
-
 async def _events(session: Served, request: web.Request) -> web.StreamResponse:
     if not _has_token(session, request):
         return web.Response(status=403, text="forbidden: missing or wrong session token\n")
@@ -199,22 +176,3 @@ async def _events(session: Served, request: web.Request) -> web.StreamResponse:
 
 async def _control(session: Served, request: web.Request, kind: str) -> web.Response:
     return await run_control(session, request, kind, request.match_info["name"])
-
-
-async def run_control(session: Served, request: web.Request, kind: str, name: str) -> web.Response:
-    from deckbuild.present.live_demos import LiveError
-
-    try:
-        body = await request.json() if request.can_read_body else {}
-    except json.JSONDecodeError:
-        return web.json_response({"error": "the request body is not JSON"}, status=400)
-    try:
-        if kind == "run":
-            result = await session.live.run(name)
-        elif kind == "control":
-            result = await session.live.control(name, request.match_info.get("action", ""), body if isinstance(body, dict) else {})
-        else:
-            result = await session.live.worker(name, request.match_info.get("op") or request.match_info.get("action", ""))
-    except LiveError as err:
-        return web.json_response({"error": str(err)}, status=err.status)
-    return web.json_response(result)

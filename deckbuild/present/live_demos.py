@@ -12,14 +12,26 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from deckbuild.history_view import web_ui_url
 from deckbuild.present.live_story import LiveStory
 from deckbuild.story import CAPTION_BOX, Box
 
-if TYPE_CHECKING:
-    from deckbuild.present.session import PresentSession
+
+
+class Stage(Protocol):
+    """What the live demos need of a session (PresentSession is one): Temporal's owner, the worker
+    processes, the pictures' colours, and where to publish a demo's state."""
+
+    temporal: Any  # TemporalOwner: .state, .client
+    workers: Any  # WorkerPool
+    palette: dict[str, str]
+
+    def demo_names(self) -> list[str]: ...
+    def publish_demo(self, name: str, state: dict) -> None: ...
+    async def ensure_workers(self, name: str) -> None: ...
+    async def start_worker(self, name: str, role: str) -> Any: ...
 
 PENDING_EVERY_S = 0.5  # describe() while a run is open: retries and running steps write no event yet
 
@@ -45,7 +57,7 @@ class LiveRun:
 
 
 class LiveDemos:
-    def __init__(self, session: PresentSession):
+    def __init__(self, session: Stage):
         self._session = session
         self._modules: dict[str, ModuleType | None] = {}
         self.runs: dict[str, LiveRun] = {}

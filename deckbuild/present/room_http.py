@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
 
 NOTE_RE = re.compile(r'<div class="bespoke-marp-note"[^>]*>.*?</div>', re.S)
@@ -59,8 +60,6 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         return response
 
     async def events(request: web.Request) -> web.StreamResponse:
-        from deckbuild.present.http import stream
-
         device = room.device_of(dict(request.cookies))
         if device is None:
             return web.Response(status=403, text="forbidden: unknown device (open the audience URL)\n")
@@ -119,8 +118,6 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         return web.json_response(receipt, status=status)
 
     async def demo(request: web.Request) -> web.Response:
-        from deckbuild.present.http import run_control
-
         device, refused = device_for_post(request)
         if refused:
             return refused
