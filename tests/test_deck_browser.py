@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 
 from deckbuild.render import split_slides
-from tests.conftest import copy_project, run_build
+from tests.conftest import run_build
 from tests.deckcheck import active_section, goto_slide, overflowing_elements, slide_count
 
 pytestmark = pytest.mark.browser
@@ -66,9 +67,9 @@ def test_no_slide_content_overflows_its_slide(page: Page):
     assert problems == {}
 
 
-def test_overflow_check_catches_an_overfull_slide(browser: Browser, tmp_path: Path):
+def test_overflow_check_catches_an_overfull_slide(browser: Browser, project_after_good_build: Path):
     """The check above must be able to fail: build a deck with a slide too long to fit."""
-    root = copy_project(tmp_path / "project")
+    root = project_after_good_build
     slide = root / "slides/talk/11-performance.md"
     slide.write_text(slide.read_text().replace("- Handles long", "\n".join(f"- filler line {i}" for i in range(30)) + "\n- Handles long"))
     result = run_build("html", "--deck", "talk", root=root)
@@ -383,10 +384,10 @@ def test_training_no_slide_overflows_and_all_text_is_legible(training_page: Page
     assert min(s["svg"] for s in measured if s["svg"] is not None) >= 18  # the diagrams were measured
 
 
-def test_legibility_check_catches_small_diagram_text(browser: Browser, tmp_path: Path):
+def test_legibility_check_catches_small_diagram_text(browser: Browser, built_training: Path, tmp_path: Path):
     """The check above must be able to fail: the event-sourcing diagram drawn at its natural size,
     stacked vertically, is squeezed into the slide's height and its labels shrink below 18 px."""
-    root = copy_project(tmp_path / "project")
+    root = shutil.copytree(built_training, tmp_path / "project")  # with its build caches: only the edit is new
     slide = root / "slides/training/125-event-sourcing.md"
     text = slide.read_text()
     assert "<style scoped>" in text and "direction LR" in text

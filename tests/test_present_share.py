@@ -93,15 +93,12 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_without_share_there_is_no_room_and_loopback_only(tmp_path: Path):
-    present = PresentProcess.on_copy(tmp_path / "project", temporal=False).start()
-    try:
-        assert listening_addresses(present.port) == {"127.0.0.1"}
-        assert "present: audience" not in present.output()
-        assert raw(present, "GET", "/r/anything")[0] == 404
-        assert raw(present, "GET", "/")[0] == 200  # the presenter's page, as before
-    finally:
-        assert present.stop() == 0
+def test_without_share_there_is_no_room_and_loopback_only(present_session: PresentProcess):
+    present = present_session  # the suite's shared session, started without --share
+    assert listening_addresses(present.port) == {"127.0.0.1"}
+    assert "present: audience" not in present.output()
+    assert raw(present, "GET", "/r/anything")[0] == 404
+    assert raw(present, "GET", "/")[0] == 200  # the presenter's page, as before
 
 
 def test_share_mode_listens_on_all_addresses_and_prints_the_audience_url_and_qr(session: PresentProcess):
