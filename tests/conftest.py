@@ -110,13 +110,13 @@ def talk_pdf(built_project: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def present_session(tmp_path_factory: pytest.TempPathFactory):
+def present_session(tmp_path_factory: pytest.TempPathFactory, built_project: Path):
     """One real `build.py present` session (Temporal, every demo's workers, the served deck) on a copy of
     the project, shared by test_present, test_present_faults and test_stage_versioning_web_ui: starting
     one costs ~20 s. Their Ctrl-C test, marked present_shutdown, runs after all of them and stops it."""
     from tests.present_session import PresentProcess
 
-    present = PresentProcess.on_copy(tmp_path_factory.mktemp("present") / "project").start()
+    present = PresentProcess.on_built(built_project, tmp_path_factory.mktemp("present") / "project").start()
     try:
         present.wait_until_ready()
         yield present

@@ -50,6 +50,14 @@ class PresentProcess:
         shutil.copytree(REPO / "demos", root / "demos", ignore=shutil.ignore_patterns("__pycache__"))
         return cls(root, **kwargs)
 
+    @classmethod
+    def on_built(cls, built: Path, dest: Path, **kwargs) -> PresentProcess:
+        """A copy of a project that was built before (its build/ caches kept, as on a presenter's
+        laptop after `make deck`): the session's first build reuses its diagrams and captures."""
+        shutil.copytree(built, dest, ignore=shutil.ignore_patterns("present.log"))
+        shutil.copytree(REPO / "demos", dest / "demos", ignore=shutil.ignore_patterns("__pycache__"))
+        return cls(dest, **kwargs)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"

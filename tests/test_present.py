@@ -458,11 +458,11 @@ def test_a_restart_mid_run_reattaches_the_slide_to_the_run_still_open(session: P
     assert OPEN_RUN, "the Ctrl-C test above left a poll open"
     again = PresentProcess(session.root).start()
     try:
-        again.wait_until_ready()
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         page = context.new_page()
-        page.goto(again.url)
+        page.goto(again.url)  # as the presenter does, at once: Temporal and the workers follow the first slide
         page.wait_for_function("() => window.__present && window.__present.version > 0")
+        again.wait_until_ready()
         go_to_demo(page, "poll")
         expect(active(page, ".present-badge").first).to_have_text("LIVE", timeout=20000)
         assert page.evaluate("() => window.__present.demos.poll.run.workflow_id") == OPEN_RUN["poll"]
@@ -475,8 +475,8 @@ def test_a_restart_mid_run_reattaches_the_slide_to_the_run_still_open(session: P
     assert again.leftovers() == []
 
 
-def test_present_without_temporal_still_serves_and_rebuilds(tmp_path: Path, browser: Browser):
-    present = PresentProcess.on_copy(tmp_path / "project", temporal=False).start()
+def test_present_without_temporal_still_serves_and_rebuilds(tmp_path: Path, browser: Browser, built_project: Path):
+    present = PresentProcess.on_built(built_project, tmp_path / "project", temporal=False).start()
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         page = context.new_page()

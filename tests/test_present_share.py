@@ -24,8 +24,9 @@ MAX_DEVICES = 6
 
 
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
-    present = PresentProcess.on_copy(tmp_path_factory.mktemp("share") / "project", share=True, extra_args=("--max-devices", str(MAX_DEVICES)))
+def session(tmp_path_factory: pytest.TempPathFactory, built_project: Path) -> PresentProcess:
+    present = PresentProcess.on_built(built_project, tmp_path_factory.mktemp("share") / "project", share=True,
+                                      extra_args=("--max-devices", str(MAX_DEVICES)))
     slide = present.root / "slides/talk/04-building-blocks.md"
     slide.write_text(slide.read_text() + "\n* first, shown by a fragment\n* second, shown by a fragment\n")  # a fragmented list
     present.start()

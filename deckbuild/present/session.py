@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import secrets
 import signal
 import socket
@@ -75,7 +76,10 @@ class PresentSession:
         self._renderer_start: asyncio.Future | None = None
         self._watcher: SourceWatcher | None = None
         self._runner: web.AppRunner | None = None
-        self._worker_lock = asyncio.Lock()
+        # One lock per demo (its roles are never started twice), and at most a core's worth of worker
+        # processes importing the SDK at once: a dozen demos start side by side, not one after another.
+        self._worker_locks: dict[str, asyncio.Lock] = {}
+        self._start_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
         self._reattached = False
         self._room_soon = False
 
@@ -447,10 +451,14 @@ class PresentSession:
         """The demo's start roles each have a live process (started now if missing)."""
         if not self._with_temporal or self.temporal.state.state != "up":
             return
-        async with self._worker_lock:
+        async with self._worker_locks.setdefault(name, asyncio.Lock()):
             running = self.workers.status(name)
             missing = [role for role in self.live.start_roles(name) if role not in running and not self._chosen_role(name, role, running)]
-            await asyncio.gather(*(self.start_worker(name, role) for role in missing))
+            await asyncio.gather(*(self._start_in_a_slot(name, role) for role in missing))
+
+    async def _start_in_a_slot(self, name: str, role: str) -> WorkerProc:
+        async with self._start_slots:
+            return await self.start_worker(name, role)
 
     def _chosen_role(self, name: str, role: str, running: dict) -> bool:
         """A deploy swapped this role for its successor: do not bring the old one back."""
