@@ -133,9 +133,13 @@ def problems(deck: str, slides: list[Slide]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built_decks(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every deck under slides/, built to HTML in a copy of the project (with the committed captures)."""
-    root = copy_project(tmp_path_factory.mktemp("legibility") / "project")
+def built_decks(tmp_path_factory: pytest.TempPathFactory, built_project: Path, built_training: Path) -> Path:
+    """Every deck under slides/, built to HTML in a copy of the project (with the committed captures).
+    The copy starts from the session's built talk and training (their caches merged): those two come
+    from the build cache, any other deck is built here from scratch."""
+    root = tmp_path_factory.mktemp("legibility") / "project"
+    shutil.copytree(built_project, root)
+    shutil.copytree(built_training / "build", root / "build", dirs_exist_ok=True)
     result = run_build("html", root=root)
     assert result.returncode == 0, result.output
     return root / "build"

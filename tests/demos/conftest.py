@@ -28,6 +28,17 @@ async def client(server: DevServer) -> Client:
     return server.client
 
 
+@pytest_asyncio.fixture(scope="session")
+async def retries_capture(client: Client) -> tuple[dict, list[str]]:
+    """One real run of the retries scenario (about 7 s of backoff) and its log lines, shared by the
+    capture-format tests (test_common) and the retries demo's own (test_retries)."""
+    from demos.common.capture import capture_demo
+
+    lines: list[str] = []
+    artifact = await capture_demo("retries", client, log=lines.append)
+    return artifact, lines
+
+
 @pytest.fixture
 def task_queue() -> str:
     return f"tq-{uuid.uuid4()}"

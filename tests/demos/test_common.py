@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-import pytest_asyncio
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
@@ -23,13 +22,6 @@ from demos.common.server import DemoError
 from demos.retries.workflows import Order, PaymentWorkflow
 
 # ----- the capture artifact --------------------------------------------------------------------
-
-
-@pytest_asyncio.fixture(scope="module")
-async def retries_capture(client):
-    lines: list[str] = []
-    artifact = await capture_demo("retries", client, log=lines.append)
-    return artifact, lines
 
 
 async def test_capture_has_every_field_and_is_json(retries_capture, server):

@@ -7,13 +7,11 @@ import dataclasses
 import uuid
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowHistory
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 from temporalio.worker import Replayer
 
-from demos.common.capture import capture_demo
 from demos.retries import scenario
 from demos.retries.activities import ChargeRequest, CouponRequest, apply_coupon, charge_card
 from demos.retries.starter import pay
@@ -21,10 +19,10 @@ from demos.retries.worker import build_worker
 from demos.retries.workflows import Order
 
 
-@pytest_asyncio.fixture(scope="module")
-async def capture(client):
-    """One real run of the scenario (about 7 s of backoff) shared by the assertions below."""
-    return await capture_demo("retries", client)
+@pytest.fixture(scope="module")
+def capture(retries_capture):
+    """One real run of the scenario (about 7 s of backoff, tests/demos/conftest.py) shared by the assertions below."""
+    return retries_capture[0]
 
 
 # ----- the scenario on a real dev server -------------------------------------------------------
