@@ -6,8 +6,9 @@ each figure beside a baseline measured in the same run:
   ~250 events (the inbox, with 50 extra items signalled in from outside). Targets: median <= 100 ms,
   p95 <= 250 ms. Baseline: the same events reaching a bare stream client (the SSE message, no drawing),
   what the event list was.
-- a control click (approve) -> its arrow in the picture; median of 5. Target <= 150 ms. Baseline: the
-  control's HTTP round trip alone.
+- a control click (approve) -> its arrow in the picture, timed in the page (the click event to the
+  first frame showing the arrow); median of 5. Target <= 150 ms. Baseline: the control's HTTP round
+  trip alone. Beside it, the same measured around Playwright's click() (which waits for its own checks).
 - during that run: the page's longest main-thread task (a PerformanceObserver for long tasks; target:
   none over 50 ms) and ArrowRight -> the next slide shown (median of 5).
 """
@@ -118,15 +119,17 @@ def bench_live_picture(base: Path, browser) -> dict:
             page.wait_for_function(f"() => location.hash === '#{number}'", polling="raf")
         signaller.join()
         # Clicks: approve the top item -> the picture's submit_decision arrow counts one more.
-        clicks, trips = [], []
+        # Timed in the page, on its own clock: from the click event to the first frame painted with
+        # the new arrow. Playwright's click() first runs its actionability checks (visible, stable over
+        # two frames, hit test): that is the test driver's time, printed beside it, not the deck's.
+        clicks, driven, trips = [], [], []
         for _ in range(CLICKS):
-            before = page.evaluate("() => [...document.querySelectorAll('svg.bespoke-marp-active .present-live g.story-row')].map(g => g.textContent).join('|')")
+            page.evaluate(CLICK_TO_ARROW_JS)
             started = time.perf_counter()
             page.locator("svg.bespoke-marp-active .present-snapshot .present-row .present-btn", has_text="approve").first.click()
-            page.wait_for_function(
-                "before => { const t = [...document.querySelectorAll('svg.bespoke-marp-active .present-live g.story-row')].map(g => g.textContent).join('|');"
-                " return t !== before && /signal submit_decision/.test(t); }", arg=before, polling="raf", timeout=15000)
-            clicks.append(time.perf_counter() - started)
+            page.wait_for_function("() => window.__arrow.shown !== null", polling="raf", timeout=15000)
+            driven.append(time.perf_counter() - started)
+            clicks.append(page.evaluate("() => (window.__arrow.shown - window.__arrow.clicked) / 1000"))
             page.wait_for_timeout(600)
         for _ in range(CLICKS):
             started = time.perf_counter()
@@ -140,7 +143,24 @@ def bench_live_picture(base: Path, browser) -> dict:
         page.close()
     finally:
         present.stop()
-    return {"picture": picture, "stream": stream.latencies, "clicks": clicks, "trips": trips, "keys": keys, "long_tasks": long_tasks, "events": events}
+    return {"picture": picture, "stream": stream.latencies, "clicks": clicks, "driven": driven, "trips": trips, "keys": keys, "long_tasks": long_tasks, "events": events}
+
+
+# The page's click on a demo button, then the first frame after the picture's rows gained a
+# `signal submit_decision` they did not have (a MutationObserver on the slide, then one rAF).
+CLICK_TO_ARROW_JS = """() => {
+  const rows = () => [...document.querySelectorAll('svg.bespoke-marp-active .present-live g.story-row')].map(g => g.textContent).join('|');
+  const before = rows();
+  const arrow = window.__arrow = { clicked: null, shown: null };
+  document.addEventListener('click', e => { if (e.target.closest('.present-btn')) arrow.clicked = performance.now(); }, { capture: true, once: true });
+  const seen = new MutationObserver(() => {
+    const now = rows();
+    if (arrow.clicked === null || now === before || !/signal submit_decision/.test(now)) return;
+    seen.disconnect();
+    requestAnimationFrame(() => { arrow.shown = performance.now(); });
+  });
+  seen.observe(document.querySelector('svg.bespoke-marp-active'), { subtree: true, childList: true, characterData: true, attributes: true });
+}"""
 
 
 def rows(m: dict) -> list[tuple[str, str, str, float | None, str]]:
@@ -153,6 +173,7 @@ def rows(m: dict) -> list[tuple[str, str, str, float | None, str]]:
          "<=100 ms" if med <= 100 else "NO: >100 ms"),
         ("event -> live picture, p95 (vs the bare stream's p95)", f"{p95:.0f} ms", f"{_p95(raw):.0f} ms", None, "<=250 ms" if p95 <= 250 else "NO: >250 ms"),
         ("approve click -> its arrow in the picture (vs round trip)", f"{click:.0f} ms", f"{trip:.0f} ms", None, "<=150 ms" if click <= 150 else "NO: >150 ms"),
+        ("  the same through Playwright's click() (its checks first)", f"{statistics.median(m['driven']) * 1000:.0f} ms", "", None, ""),
         (f"longest main-thread task during the run ({len(m['long_tasks'])} over 50 ms)", f"{worst:.0f} ms", "50 ms", None,
          "<=50 ms" if worst <= 50 else "NO: >50 ms"),
         ("ArrowRight -> next slide during the run (median)", f"{statistics.median(m['keys']) * 1000:.0f} ms", "", None,

@@ -233,13 +233,20 @@
     const section = panel.closest('section') || panel;
     let bar = section.querySelector(':scope > .present-bar');
     if (!bar) { bar = el('div', 'present-bar'); section.appendChild(bar); }
-    bar.replaceChildren();
     const badge = badgeFor(demo);
-    const tag = el('span', `present-badge ${badge.cls}`, badge.text);
-    tag.title = badge.why;
-    bar.append(tag);
-    if (demo.stale) bar.append(el('span', 'present-badge stale', 'STALE'));
-    bar.append(...demoButtons(name, demo, panel));
+    const buttons = demoButtons(name, demo, panel);
+    // A run sends a picture many times a second: the bar is rebuilt only when what it shows changed
+    // (no style and layout work for nothing, and a focused button keeps its focus).
+    const barKey = JSON.stringify([badge.text, badge.why, demo.stale || '', buttons.map((b) => [b.textContent, !!b.disabled, b.href || ''])]);
+    if (bar.dataset.key !== barKey) {
+      bar.dataset.key = barKey;
+      bar.replaceChildren();
+      const tag = el('span', `present-badge ${badge.cls}`, badge.text);
+      tag.title = badge.why;
+      bar.append(tag);
+      if (demo.stale) bar.append(el('span', 'present-badge stale', 'STALE'));
+      bar.append(...buttons);
+    }
     const why = [];
     if (badge.cls === 'cached' && badge.why) why.push(badge.why);
     if (demo.stale) why.push(demo.stale);
@@ -352,6 +359,9 @@
     panel.classList.toggle('present-side', side);
     if (!rows.length && !lines.length) { if (box) box.remove(); return; }
     if (!box) { box = el('div', 'present-snapshot'); panel.appendChild(box); }
+    const boxKey = JSON.stringify([rows, lines.slice(-4), snap.note_for || [], !temporalUp() || demo.run.status !== 'running']);
+    if (box.dataset.key === boxKey) return;  // unchanged: the list, its buttons and a note being typed stay as they are
+    box.dataset.key = boxKey;
     const keepNote = box.querySelector('input');
     const noteValue = keepNote ? keepNote.value : '';
     const hadFocus = keepNote && document.activeElement === keepNote;
