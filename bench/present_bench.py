@@ -195,6 +195,17 @@ def _first_slide_visible(browser, url: str, spawn) -> float:
     proc = spawn()
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
+        # Wait for the port with a bare connect (a refused page load costs Chromium an error page,
+        # which would be counted against both servers), then load the deck as a presenter does.
+        port = int(url.split(":")[2].split("/")[0])
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - started > 60:
+                    raise SystemExit(f"{url}: the server did not come up") from None
+                time.sleep(0.01)
         while True:
             try:
                 page.goto(url, timeout=2000)

@@ -10,11 +10,15 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
-
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from typing import TYPE_CHECKING
 
 from deckbuild.fsutil import atomic_write_bytes, sha256_json
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+# pypdf (and the Pillow it loads) is imported where a PDF is finished, not with this module: present
+# mode imports the export stage but writes no PDF, and its start is on the presenter's clock.
 
 
 def post_key() -> str:
@@ -39,6 +43,9 @@ def marp_slide_titles(reader: PdfReader) -> list[str]:
 
 def finish(path: Path, bookmarks: list[tuple[str, int]], *, title: str, author: str) -> None:
     """Replace the outline by `bookmarks` ((title, 0-based page) in order); set title and author."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
+
     writer = PdfWriter(str(path), incremental=True)
     root = writer.root_object
     if "/Outlines" in root:
@@ -56,12 +63,16 @@ def finish(path: Path, bookmarks: list[tuple[str, int]], *, title: str, author: 
 
 
 def finish_deck_pdf(path: Path, *, title: str, author: str) -> None:
+    from pypdf import PdfReader
+
     titles = marp_slide_titles(PdfReader(str(path)))
     finish(path, [(t, n) for n, t in enumerate(titles)], title=title, author=author)
 
 
 def finish_handout(path: Path, labels: list[str], *, title: str, author: str) -> None:
     """One bookmark per slide, at the page where its label ("Slide N of M: ...") is printed."""
+    from pypdf import PdfReader
+
     reader = PdfReader(str(path))
     texts = [" ".join((page.extract_text() or "").split()) for page in reader.pages]
     bookmarks, page = [], 0

@@ -117,7 +117,6 @@ class PresentSession:
 
     # --- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> int:
-        _quiet_sdk_core()
         loop = asyncio.get_running_loop()
         self.hub.bind(loop)
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -181,6 +180,7 @@ class PresentSession:
             await asyncio.sleep(0.05)
         if self.hub.page_count:
             await asyncio.sleep(after_page_s)
+        _quiet_sdk_core()  # here, not at the start: the SDK's import and runtime are not on the first slide's path
         self._tasks.append(asyncio.create_task(self.temporal.run()))
         self._tasks.append(asyncio.create_task(self._keep_workers()))
 
