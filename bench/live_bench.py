@@ -16,7 +16,6 @@ each figure beside a baseline measured in the same run:
 from __future__ import annotations
 
 import asyncio
-import json
 import statistics
 import sys
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sse import SseReader  # noqa: E402  (bench/ is on sys.path when a bench runs)
 from tests.present_session import PresentProcess  # noqa: E402
 
 EXTRA_ITEMS = 50
@@ -52,15 +52,13 @@ class StreamClient(threading.Thread):
 
     def run(self) -> None:
         with urllib.request.urlopen(self._url, timeout=60) as stream:
-            event = None
+            reader = SseReader()
             for raw in stream:
                 if self.stop:
                     return
-                line = raw.decode()
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and event == "demo":
-                    data = json.loads(line[5:])
+                message = reader.feed(raw)
+                if message and message[0] == "demo":
+                    data = message[1]
                     picture = ((data.get("run") or {}).get("picture") or {})
                     at = picture.get("event_ms")
                     if data.get("name") == self._demo and at and at not in self._seen:

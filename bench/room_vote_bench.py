@@ -29,6 +29,7 @@ from poll_bench import DEVICES, KILL_AT_S, RESTART_AFTER_S, SPREAD_S, exactly_on
 
 from demos.poll.devices import scripted_ballots  # noqa: E402
 from demos.poll.votes import VoteReceipt  # noqa: E402
+from sse import SseReader  # noqa: E402
 from tests.present_session import PresentProcess  # noqa: E402
 
 
@@ -52,13 +53,11 @@ class Room:
         """The presenter's stream: the poll's tally as the slide gets it."""
         url = f"{self.present.url}__present/events?token={self.present.token}"
         async with self.http.get(url, headers={"Cookie": self._headers["Cookie"]}) as stream:
-            event = None
+            reader = SseReader()
             async for raw in stream.content:
-                line = raw.decode().rstrip("\n")
-                if line.startswith("event:"):
-                    event = line[6:].strip()
-                elif line.startswith("data:") and event == "demo":
-                    data = json.loads(line[5:])
+                message = reader.feed(raw)
+                if message and message[0] == "demo":
+                    data = message[1]
                     if data.get("name") == "poll" and data.get("run"):
                         self.run = data["run"]
                         tally = (data["run"].get("snapshot") or {}).get("tally")

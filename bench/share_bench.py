@@ -26,6 +26,7 @@ import aiohttp
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sse import SseReader  # noqa: E402  (bench/ is on sys.path when a bench runs)
 from tests.present_session import PresentProcess  # noqa: E402
 
 CHANGES = 10
@@ -63,13 +64,11 @@ class Devices:
         async with self.http.get(url, headers=headers) as response:
             assert response.status == 200, response.status
             self._ready += 1
-            event = None
+            reader = SseReader()
             async for raw in response.content:
-                line = raw.decode().rstrip("\n")
-                if line.startswith("event:"):
-                    event = line[6:].strip()
-                elif line.startswith("data:") and event == "follow":
-                    slide = json.loads(line[5:])["slide"]
+                message = reader.feed(raw)
+                if message and message[0] == "follow":
+                    slide = message[1]["slide"]
                     self.seen.setdefault(slide, []).append(time.perf_counter())
 
     async def __aexit__(self, *exc) -> None:
