@@ -30,6 +30,7 @@ from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.fsutil import atomic_move, atomic_write_text, sha256_file, sha256_json
+from deckbuild.present.proctree import stop_tree
 from deckbuild.render import Deck
 from deckbuild.tools import MARP, node_tool, package_version, tool_failed
 
@@ -133,13 +134,8 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> 
             raise BuildError("\n".join(failures), ExitCode.TOOL_FAILED)
     finally:
         for proc in [*marp.values(), *([handout[0]] if handout else [])]:
-            if proc.poll() is None:  # a failure elsewhere: end the others (SIGTERM: each closes its Chromium)
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            if proc.poll() is None:  # a failure elsewhere: end the others, each with its Chromium
+                stop_tree(proc, grace_s=15)
     if "pdf" in stale:
         pdf_post.finish_deck_pdf(staging / output_name(deck, "pdf"), title=deck.title, author=deck.author)
     # Every format succeeded: now, and only now, replace the previous outputs.
