@@ -52,7 +52,8 @@ class PresentSession:
         self.lan = lan_address() if share else None
         if self.room is not None:
             self.room.on_change = self._room_changed
-        self.hosts = allowed_hosts(port, {f"{h}:{port}" for h in (self.lan, share.bind, socket.gethostname()) if h and h not in ("0.0.0.0", "::")} if share else set())
+        self.hosts = allowed_hosts(port, {f"[{h}]:{port}" if ":" in h else f"{h}:{port}"
+                                          for h in (self.lan, share.bind, socket.gethostname()) if h and h not in ("0.0.0.0", "::")} if share else set())
         self.token = secrets.token_urlsafe(24)
         self.hub = Hub()
         self.log_dir = cfg.build_dir / ".present" / "logs"
