@@ -20,7 +20,9 @@ PAGE = """<!DOCTYPE html><html lang="de"><head><title>A &amp; B</title><style>bo
 div#\\:\\$p > svg > foreignObject > section h1{font-size:60px}@font-face{font-family:X;src:url(data:font/woff2;base64,AAAA)}</style></head>
 <body><svg class="icon" viewBox="0 0 1 1"><path d="M0 0"/></svg><div id=":$p">
 <svg data-marpit-svg="" viewBox="0 0 1280 720"><foreignObject width="1280" height="720"><section id="1"><h1>One</h1>
-<svg class="story" viewBox="0 0 10 10"><g><svg><text>nested</text></svg></g></svg></section></foreignObject></svg><svg data-marpit-svg="" viewBox="0 0 1280 720"><foreignObject width="1280" height="720"><section id="2"><div class="demo-panel with-caption" data-demo="retries" data-demo-part="diagram">x</div><img src="/__present/svg/0123456789abcdef0123456789abcdef.svg"></section></foreignObject></svg>
+<svg class="story" viewBox="0 0 10 10"><g><svg><text>nested</text></svg></g></svg></section></foreignObject></svg><svg data-marpit-svg="" \
+viewBox="0 0 1280 720"><foreignObject width="1280" height="720"><section id="2"><div class="demo-panel with-caption" data-demo="retries" \
+data-demo-part="diagram">x</div><img src="/__present/svg/0123456789abcdef0123456789abcdef.svg"></section></foreignObject></svg>
 </div><div class="bespoke-marp-note" data-index="0">speaker notes</div><script>const s = '<svg data-marpit-svg>';</script></body></html>"""
 
 
