@@ -184,6 +184,16 @@
     section.querySelectorAll('button, input, select, textarea, a[href]').forEach((node) => {
       if (node.closest('.present-bar, .present-snapshot') && node.tagName === 'BUTTON') node.remove();  // the presenter's controls
     });
+    // marp-cli writes Marp's custom elements (<marp-pre is="marp-pre">, <marp-h1>, <marp-auto-scaling>), which
+    // scale their text to fit the slide: on a phone they are plain elements again, at the page's sizes.
+    Array.from(section.querySelectorAll('*')).filter((node) => node.localName.startsWith('marp-')).reverse().forEach((node) => {
+      const plain = node.localName.slice(5);  // marp-pre -> pre, marp-h1 -> h1; marp-auto-scaling has none: unwrapped
+      if (!/^(pre|h[1-6])$/.test(plain)) { node.replaceWith(...node.childNodes); return; }
+      const swap = document.createElement(plain);
+      for (const attr of Array.from(node.attributes)) if (attr.name !== 'is' && attr.name !== 'data-auto-scaling') swap.setAttribute(attr.name, attr.value);
+      swap.append(...node.childNodes);
+      node.replaceWith(swap);
+    });
     // Marp's fitted headings (<!-- fit -->) are an <svg> scaling the text to the slide's width: text again.
     section.querySelectorAll('svg[data-marp-fitting]').forEach((svg) => {
       const inner = svg.querySelector('[data-marp-fitting-svg-content]');
