@@ -398,7 +398,7 @@
       apply();
     };
     stage.addEventListener('pointerdown', (e) => {
-      stage.setPointerCapture(e.pointerId);
+      try { stage.setPointerCapture(e.pointerId); } catch (err) { /* a pointer the browser no longer tracks */ }
       pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
       start = { view: { ...view }, points: new Map(Array.from(pointers, ([k, v]) => [k, { ...v }])) };
       if (pointers.size === 1) {
