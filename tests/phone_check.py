@@ -61,7 +61,8 @@ MEASURE_JS = """
     for (const el of root.querySelectorAll('*')) {
       if (!visible(el) || el.closest(scrollers) && !el.matches(scrollers)) continue;
       const r = el.getBoundingClientRect();
-      if (r.width && (r.right > rootBox.right + 1 || r.left < rootBox.left - 1)) out.overflow.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
+      if (r.width && (r.right > rootBox.right + 1 || r.left < rootBox.left - 1))
+        out.overflow.push(`${el.tagName.toLowerCase()}.${el.className} ${Math.round(r.left)}..${Math.round(r.right)}`);
     }
   }
   const doc = document.documentElement;
@@ -72,14 +73,16 @@ MEASURE_JS = """
     if (!visible(b)) continue;
     const r = b.getBoundingClientRect();
     if (!r.width) continue;
-    if (r.width < 44 - 0.5 || r.height < 44 - 0.5) out.small.push(`${b.textContent.trim().slice(0, 30) || b.getAttribute('aria-label')}: ${Math.round(r.width)}x${Math.round(r.height)}`);
+    const name = b.textContent.trim().slice(0, 30) || b.getAttribute('aria-label');
+    if (r.width < 44 - 0.5 || r.height < 44 - 0.5) out.small.push(`${name}: ${Math.round(r.width)}x${Math.round(r.height)}`);
     const inSlides = main.contains(b);
     const overlaps = r.left < mainBox.right - 1 && r.right > mainBox.left + 1 && r.top < mainBox.bottom - 1 && r.bottom > mainBox.top + 1;
     if (!inSlides && overlaps) out.covering.push(`${b.textContent.trim().slice(0, 30)} over the slide`);
   }
   if (projecting) {
     const r = root.getBoundingClientRect();
-    if (r.left < mainBox.left - 1 || r.right > mainBox.right + 1 || r.top < mainBox.top - 1 || r.bottom > mainBox.bottom + 1) out.covering.push('the projected slide reaches past its area');
+    const outside = r.left < mainBox.left - 1 || r.right > mainBox.right + 1 || r.top < mainBox.top - 1 || r.bottom > mainBox.bottom + 1;
+    if (outside) out.covering.push('the projected slide reaches past its area');
   }
   out.viewport = (document.querySelector('meta[name=viewport]') || {}).content || '';
   for (const el of [doc, document.body, app, main]) if (getComputedStyle(el).touchAction === 'none') out.touchNone.push(el.tagName);
@@ -96,6 +99,7 @@ class Shown:
     viewport: str
     smallest_text: dict | None = None
     smallest_label: dict | None = None
+    diagram_labels: int = 0  # how many of a diagram's labels were measured
     problems: list[str] = field(default_factory=list)
 
 
@@ -120,6 +124,7 @@ def measure(phone: Page, svg_page: Page, slide: int, *, cache: dict | None = Non
             svg_page.set_content(f'<html><body style="margin:0">{_svg_text(phone.context, image["src"])}</body></html>')
             cache[key] = svg_page.evaluate(SVG_JS, image["width"])
         labels += [{**label, "label": True, "diagram": True} for label in cache[key]]
+        shown.diagram_labels += len(cache[key])
     shown.smallest_text = min(texts, key=lambda t: t["px"]) if texts else None
     shown.smallest_label = min(labels, key=lambda t: t["px"]) if labels else None
     where = f"slide {slide} at {shown.viewport}"

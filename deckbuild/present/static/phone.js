@@ -472,7 +472,7 @@
   }
 
   // ---- which slide is shown ---------------------------------------------------------------------------------
-  let ignoreScrollUntil = 0;
+  let ourTop = -1;  // where the page last scrolled itself (a scroll event there is not the reader's)
   function layout() {
     const portrait = reflowing();
     document.documentElement.classList.toggle('phone-projecting', !portrait);
@@ -505,8 +505,8 @@
   function scrollToCard(n) {
     const card = cards.get(n);
     if (!card) return;
-    ignoreScrollUntil = performance.now() + 400;
     main.scrollTop = card.offsetTop;
+    ourTop = main.scrollTop;
     phone.viewing = n;
     phone.shownAt[n] = performance.now();
   }
@@ -565,7 +565,7 @@
 
   // The reader scrolls: still on the live slide, or looking back.
   main.addEventListener('scroll', () => {
-    if (!reflowing() || performance.now() < ignoreScrollUntil) return;
+    if (!reflowing() || Math.abs(main.scrollTop - ourTop) < 2) return;
     const top = main.scrollTop + 60;
     let shown = 1;
     cards.forEach((card, n) => { if (card.isConnected && card.offsetTop <= top) shown = Math.max(shown, n); });
@@ -600,8 +600,8 @@
     const card = cards.get(n);
     const shown = card && Array.from(card.querySelectorAll('[data-marpit-fragment]:not([data-phone-fragment])')).pop();
     if (shown && shown.getBoundingClientRect().bottom > main.getBoundingClientRect().bottom) {
-      ignoreScrollUntil = performance.now() + 400;
       shown.scrollIntoView({ block: 'end' });
+      ourTop = main.scrollTop;
     }
   }
   function markStale(n) { const card = cards.get(n); if (card) card.dataset.stale = '1'; }
@@ -613,7 +613,7 @@
     const anchored = !phone.following && card.offsetTop < keepTop;  // a card above the one being read changes height
     buildCard(n);
     fitText(card);
-    if (anchored) main.scrollTop = keepTop + (card.offsetHeight - before);
+    if (anchored) { main.scrollTop = keepTop + (card.offsetHeight - before); ourTop = main.scrollTop; }
     else if (phone.following && n === live().slide) keepNewestInView(card);
   }
   let touching = 0;
@@ -623,7 +623,7 @@
     const newest = rows[rows.length - 1];
     if (!newest || performance.now() - touching < 4000) return;
     const bottom = main.getBoundingClientRect().bottom;
-    if (newest.getBoundingClientRect().bottom > bottom) { ignoreScrollUntil = performance.now() + 400; newest.scrollIntoView({ block: 'end' }); }
+    if (newest.getBoundingClientRect().bottom > bottom) { newest.scrollIntoView({ block: 'end' }); ourTop = main.scrollTop; }
   }
 
   // What the projected slides show changed (client.js patched a slide, drew a live run, a badge): the cards
