@@ -511,3 +511,19 @@ def test_a_live_run_on_the_phone_is_the_slides_story_kill_gap_pids_and_words(bro
         assert p.evaluate("() => window.__phone.latencies.length") > 3  # it grew live, event by event
     finally:
         context.close()
+
+
+def test_a_save_reaches_the_phones_reflowed_slide_without_a_reload(browser: Browser, session: PresentProcess, laptop: Page):
+    from tests.phone_check import PORTRAIT, SHOWN_JS, open_phone
+
+    go(laptop, 3)
+    context, p = open_phone(browser, f"{session.url.rstrip('/')}{session.room_path}", PORTRAIT[0])
+    try:
+        p.wait_for_function(SHOWN_JS, arg=3)
+        p.evaluate("() => { window.__sameLoad = true; }")
+        slide = session.root / "slides/talk/03-what-temporal-is.md"
+        slide.write_text(slide.read_text().replace("An **open source orchestration platform**", "An **open source orchestration platform**, saved a moment ago"))
+        expect(p.locator(".phone-card.phone-is-live")).to_contain_text("saved a moment ago", timeout=20000)
+        assert p.evaluate("() => window.__sameLoad") is True  # patched in place, as the presenter's page is
+    finally:
+        context.close()

@@ -40,6 +40,8 @@ PANEL_RE = re.compile(r'<div class="demo-panel( with-caption)?[^"]*" data-demo="
 DIAGRAM_KEY_RE = re.compile(r"/__present/svg/([0-9a-f]{32})\.svg")
 TITLE_RE = re.compile(r"<title>(.*?)</title>", re.S)
 LANG_RE = re.compile(r"<html[^>]*\blang=\"([^\"]+)\"")
+FONT_URI_RE = re.compile(r"url\((['\"]?)data:(font/[\w+.-]+|application/font-[\w+.-]+);base64,([A-Za-z0-9+/=]+)\1\)")
+IMG_RE = re.compile(r"<img\b(?![^>]*\bloading=)")
 ADDRESS_RE = re.compile(r"\b(?:[\w-]+\.)*[\w-]+:\d{2,5}\b|\b\d{1,3}(?:\.\d{1,3}){3}\b")
 
 
@@ -75,6 +77,26 @@ def both_layouts(css: str) -> str:
     """The theme's rules for a <section> inside Marp's <svg> (projected) and inside .phone-flow
     (reflowed). :is() keeps each rule's specificity; @font-face and @page are left as they are."""
     return SECTION_SCOPE_RE.sub(lambda m: f":is(div.marpit > svg > foreignObject, .phone-flow) > {m.group(1)}", css)
+
+
+def fonts_by_url(css: str, prefix: str) -> tuple[str, dict[str, tuple[bytes, str]]]:
+    """The theme's embedded fonts as files of their own (`prefix` + content hash): a phone downloads only
+    the faces a slide uses, in binary (a data URI is a third larger, and all of it comes with the CSS),
+    and shows the text at once in a fallback face (swap) rather than none while one arrives."""
+    import base64
+
+    files: dict[str, tuple[bytes, str]] = {}
+
+    def by_url(match: re.Match) -> str:
+        data = base64.b64decode(match.group(3))
+        kind = match.group(2)
+        ext = kind.rsplit("/", 1)[1].removeprefix("font-").split("+")[0]
+        name = f"{hashlib.sha256(data).hexdigest()[:16]}.{ext}"
+        files[name] = (data, kind)
+        return f'url("{prefix}{name}")'
+
+    css = FONT_URI_RE.sub(by_url, css)
+    return re.sub(r"font-display\s*:\s*block", "font-display:swap", css), files
 
 
 def scrub(reason: str) -> str:
@@ -115,6 +137,7 @@ class AudienceDeck:
     lang: str
     panels: dict[str, bool] = field(default_factory=dict)  # demo -> its panel has a caption
     diagram_keys: list[str] = field(default_factory=list)
+    fonts: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # file name -> (bytes, type), as the CSS names them
 
     @property
     def css_key(self) -> str:
@@ -125,13 +148,14 @@ class AudiencePages:
     """The audience page of one session, made once per deck version (every device gets the same
     deck; only its room token differs). Its CSS is served by content hash, compressed once."""
 
-    def __init__(self, session: Any):
+    def __init__(self, session: Any, room: str):
         self._session = session
+        self._room = room
         self._deck: AudienceDeck | None = None
         self._deck_from: tuple = ()
         self._css_gz: dict[str, bytes] = {}
         self._timelines: tuple[str, dict] = ("", {})
-        self._captures: dict[str, tuple[str, dict]] = {}  # demo -> (sha256 of its capture file, parsed)
+        self.fonts: dict[str, tuple[bytes, str]] = {}  # every font file a version's CSS named (a phone may still hold an older CSS)
         self._lock = threading.Lock()
 
     # --- the deck -------------------------------------------------------------------------------------
@@ -158,9 +182,15 @@ class AudiencePages:
             for caption, name in PANEL_RE.findall("".join(slides)):
                 panels[html.unescape(name)] = bool(caption)
             keys = list(dict.fromkeys(DIAGRAM_KEY_RE.findall("".join(slides))))
-            self._deck = AudienceDeck(version, slides, both_layouts(css), html.unescape(title.group(1)) if title else self._session.deck_name,
-                                      lang.group(1) if lang else "en", panels, keys)
+            css, fonts = fonts_by_url(both_layouts(css), f"/r/{self._room}/font/")
+            # The projected slides are hidden on a phone held upright: their pictures load only when shown.
+            slides = [IMG_RE.sub('<img loading="lazy"', slide) for slide in slides]
+            self._deck = AudienceDeck(version, slides, css, html.unescape(title.group(1)) if title else self._session.deck_name,
+                                      lang.group(1) if lang else "en", panels, keys, fonts)
             self._deck_from = source
+            self.fonts.update(fonts)
+            while len(self.fonts) > 64:
+                self.fonts.pop(next(iter(self.fonts)))
             return self._deck
 
     def css_gz(self, deck: AudienceDeck) -> bytes:
@@ -203,7 +233,7 @@ class AudiencePages:
         return (
             f'<!DOCTYPE html><html lang="{esc(deck.lang)}" class="phone-page" data-present-role="audience"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">'  # pinch-zoom stays on
-            f"<title>{esc(deck.title)}</title>"
+            f'<title>{esc(deck.title)}</title><link rel="icon" href="data:,">'
             f'<meta name="present-role" content="audience"><meta name="present-room" content="{esc(room)}">'
             f'<meta name="present-room-token" content="{esc(token)}"><meta name="present-version" content="{deck.version}">'
             f'<link rel="stylesheet" href="/r/{esc(room)}/deck.css?v={deck.css_key}">'

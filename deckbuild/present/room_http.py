@@ -25,7 +25,7 @@ from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
-DIAGRAMS_WAIT_S = 3.0  # a page waits this long for its phone diagrams' sizes (the first join after an edit)
+DIAGRAMS_WAIT_S = 0.4  # a page waits at most this long for its phone diagrams' sizes (else the phone asks for them)
 KEPT = "public, max-age=31536000, immutable"  # named by content: a phone keeps it until it changes
 
 
@@ -36,7 +36,7 @@ def audience_url(session: Any, host: str) -> str:
 def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) -> None:
     room = session.room
     prefix = f"/r/{room.room_id}"
-    pages = AudiencePages(session)
+    pages = AudiencePages(session, room.room_id)
     phone = PhoneDiagrams(session.cfg, lambda: session.deck.state.svgs,
                           (lambda: RendererChild(session.renderer)) if getattr(session, "renderer", None) is not None else None)
 
@@ -91,6 +91,13 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         if deck is None:
             return web.Response(status=503, text="the deck is being built\n")
         return compressed(request, pages.css_gz(deck), "text/css")
+
+    async def font(request: web.Request) -> web.Response:
+        pages.deck()
+        found = pages.fonts.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[0], content_type=found[1], headers={"Cache-Control": KEPT})
 
     async def static(request: web.Request) -> web.Response:
         found = static_file(request.match_info["name"])
@@ -228,9 +235,34 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
     async def qr(request: web.Request) -> web.Response:
         return web.Response(text=qr_svg(session.audience_url), content_type="image/svg+xml")
 
+    warming: list[asyncio.Task] = []
+
+    async def warm(app: web.Application) -> None:
+        """The phone layouts of the deck's diagrams, made behind the first slide (once the deck is built
+        and the Mermaid renderer is up), so the room's first phones do not wait for them."""
+        async def make() -> None:
+            for _ in range(240):
+                renderer = getattr(session, "renderer", None)
+                if session.deck.state.built is not None and (renderer is None or renderer.state == "up"):
+                    deck = pages.deck()
+                    if deck is not None:
+                        await diagram_sizes(deck.diagram_keys)
+                    return
+                await asyncio.sleep(0.5)
+
+        warming.append(asyncio.create_task(make()))
+
+    async def stop_warm(app: web.Application) -> None:
+        for task in warming:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    app.on_startup.append(warm)
+    app.on_cleanup.append(stop_warm)
     app.router.add_get(prefix, page)
     app.router.add_get(prefix + "/deck.css", deck_css)
     app.router.add_get(prefix + "/s/{name}", static)
+    app.router.add_get(prefix + "/font/{name}", font)
     app.router.add_get(prefix + "/diagram/{key}.svg", phone_diagram)
     app.router.add_get(prefix + "/diagrams", diagram_info)
     app.router.add_get(prefix + "/timelines", timelines)

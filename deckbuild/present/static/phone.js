@@ -47,6 +47,7 @@
     maxSeen: 1,
     latencies: [], // ms from a run's event on the server to its timeline on this phone (the benchmark reads them)
     shownAt: {}, // slide -> performance.now() when its card (or projected slide) was put in view
+    paintedAt: {}, // slide -> the time (performance.timeOrigin + now) of the first frame showing it (the benchmark reads it)
     on(event, fn) { (listeners[event] = listeners[event] || []).push(fn); },
     current() { return { slide: phone.viewing, live: live().slide, following: phone.following, portrait: reflowing() }; },
     addAction, addSheet,
@@ -508,7 +509,7 @@
     main.scrollTop = card.offsetTop;
     ourTop = main.scrollTop;
     phone.viewing = n;
-    phone.shownAt[n] = performance.now();
+    painted(n);
   }
 
   function renderProjected() {
@@ -526,7 +527,11 @@
         svg.style.height = `${Math.floor(w * ratio)}px`;
       }
     });
-    phone.shownAt[phone.viewing] = performance.now();
+    painted(phone.viewing);
+  }
+  function painted(n) {
+    phone.shownAt[n] = performance.now();
+    requestAnimationFrame(() => { phone.paintedAt[n] = performance.timeOrigin + performance.now(); });
   }
   function fragmentsProjected(svg, n) {
     const shown = n === live().slide ? (live().fragment || 0) : Infinity;
