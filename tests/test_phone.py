@@ -258,3 +258,25 @@ def test_look_back_then_one_tap_to_the_live_slide_and_a_late_joiner_lands_live(b
     finally:
         context.close()
         laptop_context.close()
+
+
+def test_axe_finds_nothing_serious_on_the_phone_page(browser: Browser, deck):
+    """The reflowed slides, the timelines, the bar: no serious or critical violation (axe-core, pinned)."""
+    from tests.axe import describe, violations
+
+    name, present = deck
+    laptop_context, laptop = laptop_of(browser, present)
+    context, phone = open_phone(browser, audience_url(present), PORTRAIT[0])
+    try:
+        demo = laptop.evaluate("() => [...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.querySelector('[data-demo]')) + 1")
+        numbers = [3, 4, 8] if name == "plain" else [1, demo]
+        found = {}
+        for number in numbers:
+            go(laptop, number)
+            phone.wait_for_function(SHOWN_JS, arg=number)
+            if problems := violations(phone):
+                found[number] = problems
+        assert found == {}, describe(found)
+    finally:
+        context.close()
+        laptop_context.close()

@@ -27,11 +27,35 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _luminance(colour: str) -> float | None:
+    value = colour.strip().lstrip("#")
+    if len(value) == 3:
+        value = "".join(c * 2 for c in value)
+    if len(value) != 6:
+        return None
+    try:
+        rgb = [int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    except ValueError:
+        return None
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _reads_on(colour: str, background: str) -> bool:
+    """Colour on background at >= 4.5:1 (WCAG), or unknown (then kept)."""
+    a, b = _luminance(colour), _luminance(background)
+    if a is None or b is None:
+        return True
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05) >= 4.5
+
+
 def lane_colours(lanes: list[Lane], palette: dict[str, str]) -> dict[str, str]:
-    """Each worker process its own colour (the chart palette, never the theme's alarm colour), so the
-    reader follows which process ran what; the fixed lanes share the heading colour, the Human green."""
+    """Each worker process its own colour (the chart palette, never the theme's alarm colour, only
+    colours that read on the theme's background), so the reader follows which process ran what; the
+    fixed lanes share the heading colour, the Human green."""
     alarm = palette.get("accent-coral", "").lower()
-    cycle = [c for c in chart_colours(palette) if c.lower() != alarm] or [palette.get("text", "#ffffff")]
+    background = palette.get("background", "#000000")
+    cycle = [c for c in chart_colours(palette) if c.lower() != alarm and _reads_on(c, background)] or [palette.get("text", "#ffffff")]
     out, n = {}, 0
     for lane in lanes:
         if lane.key == HUMAN:

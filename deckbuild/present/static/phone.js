@@ -118,8 +118,8 @@
     if (accent) root.setProperty('--phone-accent', accent);
     const bad = cs.getPropertyValue('--accent-coral').trim();
     if (bad) root.setProperty('--phone-bad', bad);
-    const dim = cs.getPropertyValue('--color-dimmed').trim();
-    if (dim) root.setProperty('--phone-dim', dim);
+    // Quieter text (a card's number, a time): between the text and the background, still >= 4.5:1.
+    root.setProperty('--phone-dim', `color-mix(in srgb, ${cs.color} 72%, ${bg})`);
     root.setProperty('--phone-accent-fg', bg);
     root.setProperty('--phone-btn-bg', cs.color);
     root.setProperty('--phone-btn-fg', bg);
