@@ -145,6 +145,8 @@ def measure(phone: Page, svg_page: Page, slide: int, *, cache: dict | None = Non
 def open_phone(browser: Browser, url: str, viewport: dict) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < viewport["height"], has_touch=True, device_scale_factor=1)
     page = context.new_page()
+    page.add_init_script("window.__errors = []; addEventListener('error', (e) => window.__errors.push(String(e.message)));"
+                         "addEventListener('unhandledrejection', (e) => window.__errors.push(String(e.reason)));")
     page.goto(url)
     page.wait_for_function("() => window.__phone && window.__phone.ready && window.__present && window.__present.follow")
     return context, page
@@ -160,6 +162,13 @@ SHOWN_JS = """(n) => {
 }"""
 
 
+STATE_JS = """(n) => {
+  const root = document.querySelector('.phone-card.phone-is-live') || document.querySelector('#phone-projected svg.phone-on');
+  return {follow: window.__present.follow, shown: window.__phone.shownAt[n], card: root && root.dataset.slide, following: window.__phone.following, viewing: window.__phone.viewing, cards: [...document.querySelectorAll('.phone-card')].map(c => c.dataset.slide + (c.classList.contains('phone-is-live') ? '*' : '')), errors: window.__errors.concat(window.__phone.errors || []),
+          images: root ? [...root.querySelectorAll('img')].map((i) => [i.src.slice(-60), i.complete, i.loading]) : null};
+}"""
+
+
 def sweep(laptop: Page, phones: list[Page], svg_page: Page, *, shots: Path | None = None, slides: list[int] | None = None) -> list[Shown]:
     """Every slide, as the presenter shows it, on every phone: measured (and, with `shots`, photographed)."""
     count = laptop.evaluate("() => document.querySelectorAll('svg[data-marpit-svg]').length")
@@ -167,7 +176,11 @@ def sweep(laptop: Page, phones: list[Page], svg_page: Page, *, shots: Path | Non
     for n in slides or range(1, count + 1):
         laptop.evaluate("n => { location.hash = '#' + n }", n)
         for phone in phones:
-            phone.wait_for_function(SHOWN_JS, arg=n, timeout=10000)
+            try:
+                phone.wait_for_function(SHOWN_JS, arg=n, timeout=10000)
+            except Exception as err:  # say which phone and what it shows
+                state = phone.evaluate(STATE_JS, n)
+                raise AssertionError(f"slide {n} never showed on the {phone.viewport_size} phone: {state}") from err
         for phone in phones:
             phone.wait_for_timeout(60)  # a frame for the card's type to settle
             out.append(measure(phone, svg_page, n, cache=cache))

@@ -220,6 +220,8 @@
       wrap.appendChild(table);
     });
     section.querySelectorAll('img').forEach(image);
+    // The live slide's pictures load now; the slides above it when scrolled to.
+    section.querySelectorAll('img').forEach((img) => { img.loading = n === live().slide ? 'eager' : 'lazy'; });
   }
 
   // Fragments: on the live slide, what the presenter revealed; a slide looked back at shows them all.
@@ -519,6 +521,7 @@
       const on = i + 1 === phone.viewing;
       svg.classList.toggle('phone-on', on);
       if (on) {
+        svg.querySelectorAll('img[loading="lazy"]').forEach((img) => { img.loading = 'eager'; });  // shown: load it
         fragmentsProjected(svg, i + 1);
         const box = svg.viewBox.baseVal;
         const ratio = box && box.width ? box.height / box.width : 9 / 16;
@@ -681,17 +684,34 @@
     }).catch(() => {});
   }
 
+  // client.js hands each event to its listeners and carries on past one that fails: a failure here is
+  // kept (phone.errors, the console) rather than lost.
+  phone.errors = [];
+  function guarded(fn) {
+    try { fn(); } catch (err) { phone.errors.push(String(err && err.stack || err)); console.error(err); }
+  }
+
   function start() {
     const p = present();
     themeColours();
     observer.observe(projected, { subtree: true, childList: true, attributes: true, characterData: true });
     new MutationObserver(deckChanged).observe(document.documentElement, { attributes: true, attributeFilter: ['data-deck-version'] });
-    if (p.listen) p.listen((event) => { if (event === 'follow') onFollow(); });
+    if (p.listen) p.listen((event) => { if (event === 'follow') guarded(onFollow); });
     reflowQuery.addEventListener('change', () => { layout(); emit('slide', phone.current()); });
     window.addEventListener('resize', () => { if (!reflowing()) renderProjected(); });
     if (p.follow) onFollow(); else layout();
     phone.ready = true;
   }
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-  else setTimeout(start, 0);  // after client.js and room.js have run (they are deferred after this one)
+  // After client.js and room.js have run: they are deferred scripts after this one, and DOMContentLoaded
+  // comes once all of them ran (a timer would not do: while a later script still downloads, the browser
+  // runs timers). client.js's stream starts when it runs; its events so far are in its state.
+  let started = false;
+  const startOnce = () => {
+    if (started) return;
+    if (!(window.__present && window.__present.listen)) { setTimeout(startOnce, 20); return; }
+    started = true;
+    start();
+  };
+  if (document.readyState === 'complete') startOnce();
+  else { document.addEventListener('DOMContentLoaded', startOnce, { once: true }); window.addEventListener('load', startOnce, { once: true }); }
 })();
