@@ -164,7 +164,9 @@ SHOWN_JS = """(n) => {
 
 STATE_JS = """(n) => {
   const root = document.querySelector('.phone-card.phone-is-live') || document.querySelector('#phone-projected svg.phone-on');
-  return {follow: window.__present.follow, shown: window.__phone.shownAt[n], card: root && root.dataset.slide, following: window.__phone.following, viewing: window.__phone.viewing, cards: [...document.querySelectorAll('.phone-card')].map(c => c.dataset.slide + (c.classList.contains('phone-is-live') ? '*' : '')), errors: window.__errors.concat(window.__phone.errors || []),
+  const cards = [...document.querySelectorAll('.phone-card')].map((c) => c.dataset.slide + (c.classList.contains('phone-is-live') ? '*' : ''));
+  return {follow: window.__present.follow, shown: window.__phone.shownAt[n], card: root && root.dataset.slide, following: window.__phone.following,
+          viewing: window.__phone.viewing, cards, errors: window.__errors.concat(window.__phone.errors || []),
           images: root ? [...root.querySelectorAll('img')].map((i) => [i.src.slice(-60), i.complete, i.loading]) : null};
 }"""
 
