@@ -226,6 +226,7 @@ def test_look_back_then_one_tap_to_the_live_slide_and_a_late_joiner_lands_live(b
         pill = phone.locator(".phone-live-pill")
         expect(pill).to_be_hidden()
         # The reader scrolls back to slide 3 (a finger on the glass): the page stays there while the deck goes on.
+        phone.wait_for_function("() => document.querySelectorAll('.phone-card').length === 6")  # the earlier slides, made behind the live one
         phone.evaluate("() => { const m = document.getElementById('phone-main'); m.scrollTop = document.querySelector('.phone-card[data-slide=\"3\"]').offsetTop + 5; }")
         expect(pill).to_be_visible(timeout=3000)
         expect(pill).to_have_text("Live: slide 6")

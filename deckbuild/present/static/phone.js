@@ -485,24 +485,66 @@
     updateBar();
   }
 
+  // The live slide's card first (it is what the reader came for), the others behind it, a few per idle
+  // moment, nearest first: a late joiner at slide 60 sees slide 60 as soon as one card is made.
+  const waiting = new Set();
+  let pumping = false;
   function renderFlow() {
-    const upto = Math.max(phone.maxSeen, live().slide);
-    for (let n = 1; n <= Math.min(upto, count()); n++) {
-      if (!cards.has(n) || cards.get(n).dataset.stale) {
-        const card = buildCard(n);
-        delete card.dataset.stale;
-        if (!card.isConnected) {
-          const next = Array.from(cards.keys()).filter((k) => k > n && cards.get(k).isConnected).sort((a, b) => a - b)[0];
-          flow.insertBefore(card, next ? cards.get(next) : null);
-        }
-        fitText(card);
-      }
-    }
+    const now = live().slide;
+    const upto = Math.min(Math.max(phone.maxSeen, now), count());
+    ensureCard(now);
+    for (let n = 1; n <= upto; n++) if (n !== now && (!cards.has(n) || cards.get(n).dataset.stale)) waiting.add(n);
     cards.forEach((card, n) => {
-      card.classList.toggle('phone-is-live', n === live().slide);
-      card.style.minHeight = n === live().slide ? `${main.clientHeight}px` : '';  // the live slide can always be scrolled to the top
+      card.classList.toggle('phone-is-live', n === now);
+      card.style.minHeight = n === now ? `${main.clientHeight}px` : '';  // the live slide can always be scrolled to the top
     });
-    if (phone.following) scrollToCard(live().slide);
+    if (phone.following) scrollToCard(now);
+    pump();
+  }
+
+  function ensureCard(n) {
+    if (cards.has(n) && !cards.get(n).dataset.stale) return;
+    const card = buildCard(n);
+    if (!card) return;
+    delete card.dataset.stale;
+    if (!card.isConnected) {
+      const next = Array.from(cards.keys()).filter((k) => k > n && cards.get(k).isConnected).sort((a, b) => a - b)[0];
+      flow.insertBefore(card, next ? cards.get(next) : null);
+    }
+    fitText(card);
+  }
+
+  // Whatever changes above the card being read, it stays where it is on the screen.
+  function keepAnchor(change) {
+    const top = main.getBoundingClientRect().top;
+    const anchor = Array.from(flow.children).find((card) => card.getBoundingClientRect().bottom > top + 1);
+    const before = anchor ? anchor.getBoundingClientRect().top : 0;
+    change();
+    if (anchor && anchor.isConnected) {
+      const moved = anchor.getBoundingClientRect().top - before;
+      if (Math.abs(moved) > 0.5) { main.scrollTop += moved; ourTop = main.scrollTop; }
+    }
+  }
+
+  function pump() {
+    if (pumping || !waiting.size) return;
+    pumping = true;
+    const later = window.requestIdleCallback || ((fn) => setTimeout(() => fn({ timeRemaining: () => 8 }), 16));
+    later((deadline) => {
+      pumping = false;
+      if (!reflowing()) return;
+      const now = live().slide;
+      keepAnchor(() => {
+        let made = 0;
+        while (waiting.size && (made < 2 || deadline.timeRemaining() > 6)) {
+          const n = Array.from(waiting).sort((a, b) => Math.abs(a - now) - Math.abs(b - now))[0];
+          waiting.delete(n);
+          ensureCard(n);
+          made += 1;
+        }
+      });
+      pump();
+    });
   }
 
   function scrollToCard(n) {
@@ -616,13 +658,8 @@
   function rebuild(n) {
     const card = cards.get(n);
     if (!card) return;
-    const keepTop = main.scrollTop;
-    const before = card.offsetHeight;
-    const anchored = !phone.following && card.offsetTop < keepTop;  // a card above the one being read changes height
-    buildCard(n);
-    fitText(card);
-    if (anchored) { main.scrollTop = keepTop + (card.offsetHeight - before); ourTop = main.scrollTop; }
-    else if (phone.following && n === live().slide) keepNewestInView(card);
+    keepAnchor(() => { buildCard(n); fitText(card); });
+    if (phone.following && n === live().slide) keepNewestInView(card);
   }
   let touching = 0;
   main.addEventListener('touchstart', () => { touching = performance.now(); }, { passive: true });
