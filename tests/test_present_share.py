@@ -419,8 +419,8 @@ def test_every_slide_of_the_talk_reads_on_phones_upright_and_sideways(browser: B
         assert len(shown) == 3 * count
         upright = [s for s in shown if s.viewport != f"{LANDSCAPE['width']}x{LANDSCAPE['height']}"]
         assert sum(s.diagram_labels for s in upright) > 20  # the architecture and the chart, in their phone layouts
-        timelines = phones[0][1].evaluate("() => document.querySelectorAll('.phone-card .phone-timeline .story-timeline').length")
-        assert timelines == 5  # every demo slide's captured run (ingestion, inbox, retries, durability, versioning), as a timeline
+        timelines = phones[0][1].evaluate("() => [...document.querySelectorAll('.phone-card')].filter((c) => c.querySelector('.phone-timeline .story-timeline')).length")
+        assert timelines == 5  # every demo slide's run (captured, or live if an earlier test ran it) (ingestion, inbox, retries, durability, versioning), as a timeline
     finally:
         svg_page.close()
         for context, _ in phones:
