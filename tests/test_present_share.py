@@ -267,6 +267,10 @@ def test_a_remote_with_demo_rights_runs_the_current_slides_demo_only(browser: Br
         view.locator(".room-row", has_text=f"Pair {code}?").locator("button", has_text="Allow + demos").click()
         run = p.locator(".room-demo button", has_text="Run live")
         expect(run).to_be_visible(timeout=5000)
+        # The remote's panel sits beside the slide, not over it, and every button in it takes a thumb.
+        sizes = p.locator(".phone-sheet:not([hidden]) button").evaluate_all("bs => bs.filter(b => b.checkVisibility()).map(b => "
+                                                                           "[b.textContent, b.getBoundingClientRect().width, b.getBoundingClientRect().height])")
+        assert sizes and all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
         run.click()
         expect(laptop.locator("svg.bespoke-marp-active .present-badge").first).to_have_text("LIVE", timeout=15000)
         cookie, token = device_of(p)
