@@ -183,8 +183,7 @@ def sweep(laptop: Page, phones: list[Page], svg_page: Page, *, shots: Path | Non
             except Exception as err:  # say which phone and what it shows
                 state = phone.evaluate(STATE_JS, n)
                 raise AssertionError(f"slide {n} never showed on the {phone.viewport_size} phone: {state}") from err
-        for phone in phones:
-            phone.wait_for_timeout(60)  # a frame for the card's type to settle
+        for phone in phones:  # the live card is made and its type fitted before it is marked shown
             out.append(measure(phone, svg_page, n, cache=cache))
             if shots is not None:
                 size = phone.viewport_size

@@ -242,7 +242,7 @@ class AudiencePages:
             + f'<script type="application/json" id="phone-data">{payload}</script>'
             "</head><body>"
             '<div class="phone-app room-ui" id="phone-app">'
-            '<main class="phone-main" id="phone-main" aria-label="Slides">'
+            '<main class="phone-main" id="phone-main" aria-label="Slides" tabindex="0">'  # it scrolls: the keyboard reaches it
             '<div class="phone-flow-list" id="phone-flow"></div>'
             f'<div class="marpit phone-projected" id="phone-projected">{"".join(deck.slides)}</div>'
             "</main>"
