@@ -28,6 +28,7 @@ from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode, ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
+from deckbuild import render
 from deckbuild.render import RenderedDeck, RenderedFile
 from deckbuild.tools import MERMAID_CLI, node_tool, package_version
 
@@ -338,7 +339,7 @@ def render_and_embed(cfg: Config, rendered: RenderedDeck, renderer: MermaidRende
     `renderer`: a live MermaidRenderer to reuse (a watcher keeps one); None starts one for this
     build only, and only when some diagram is not cached."""
     diagrams = find_diagrams(rendered, cfg)
-    config = palette.mermaid_config(palette_) if palette_ is not None else mermaid_config((cfg.theme_dir / "midnight-blue.css").read_text())
+    config = palette.mermaid_config(palette_ if palette_ is not None else render.default_palette(cfg, rendered.deck))
     svgs = render_svgs(cfg, diagrams, config, renderer) if diagrams else []
     for diagram, svg in zip(diagrams, svgs):
         if isinstance(svg, MermaidError):

@@ -293,11 +293,36 @@ class Protected:
         return PLACEHOLDER_RE.sub(lambda m: self.texts[int(m.group(1))], rendered)
 
 
+RAW_TAG_RE = re.compile(r"{%-?\s*(raw|endraw)\s*-?%}")
+
+
+def _authors_raw_blocks(source: str, regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The author's own {% raw %}...{% endraw %} blocks (a deck written for the old rule): a `raw`
+    tag in prose opens one, up to the next `endraw` wherever it is. What they hold is already literal."""
+    inside = lambda at: any(start <= at < end for start, end in regions)  # noqa: E731
+    blocks, at = [], 0
+    while (opening := RAW_TAG_RE.search(source, at)) is not None:
+        if opening.group(1) != "raw" or inside(opening.start()):
+            at = opening.end()
+            continue
+        closing = next((m for m in RAW_TAG_RE.finditer(source, opening.end()) if m.group(1) == "endraw"), None)
+        if closing is None:
+            break  # Jinja reports the unclosed block
+        blocks.append((opening.start(), closing.end()))
+        at = closing.end()
+    return blocks
+
+
 def protect(source: str) -> Protected:
     """Only regions holding something Jinja would read need a placeholder; the rest stay as they are
-    (the template Jinja compiles is then the file itself for most slides)."""
+    (the template Jinja compiles is then the file itself for most slides). A region inside (or
+    overlapping) the author's own {% raw %} block is left to it."""
     template, texts, last = [], [], 0
-    for start, end in literal_regions(source):
+    regions = literal_regions(source)
+    raw_blocks = _authors_raw_blocks(source, regions)
+    for start, end in regions:
+        if any(start < block_end and block_start < end for block_start, block_end in raw_blocks):
+            continue
         text = source[start:end]
         if not TEMPLATE_MARK_RE.search(text):
             continue

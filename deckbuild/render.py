@@ -291,7 +291,7 @@ def templates(cfg: Config, deck: Deck, context: Mapping[str, Any] | None = None,
               marp_globals: Mapping[str, Any] | None = None) -> tuple[jinja2.Environment, dict[str, Any]]:
     """The Jinja environment a deck renders in (the shared macros loaded as `m`) and its values."""
     env = make_environment(cfg)
-    env.globals["story_picture"] = _story_pictures(palette or _default_palette(cfg))
+    env.globals["story_picture"] = _story_pictures(palette or default_palette(cfg, deck))
     values = {"deck": DeckFacts.of(deck, marp_globals), "demos": {}, "presenting": False, "ui_base": None, **deck.variables, **(context or {})}
     macros = cfg.slides_dir / MACROS_TEMPLATE
     try:
@@ -327,10 +327,11 @@ def render_file(cfg: Config, env: jinja2.Environment, values: Mapping[str, Any],
     return RenderedFile(path=path, source=source, text=text.strip("\n") + "\n", front_matter=front)
 
 
-def _default_palette(cfg: Config) -> dict[str, str]:
+def default_palette(cfg: Config, deck: Deck) -> dict[str, str]:
+    """Without marp's reading of the directives (tests, tools): deck.toml's theme, else marp's default."""
     from deckbuild.palette import theme_palette
 
-    return theme_palette(cfg, "midnight-blue", theme_files(cfg))
+    return theme_palette(str(deck.settings.get("theme") or "default"), theme_files(cfg, deck.folder))
 
 
 def _story_pictures(palette: Mapping[str, str]):
