@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckbuild import fonts, html_post, literal, pdf_post, render
+from deckbuild import assets, fonts, html_post, literal, pdf_post, render
 from deckbuild.directives import MarpRead
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
@@ -43,6 +43,7 @@ MARP_OPTIONS = {
     "pptx": ["--html", "--pptx"],  # one picture per slide; marp-cli writes the notes into the notes pane
 }
 HANDOUT_SCRIPT = Path(__file__).resolve().parent / "node" / "handout.mjs"
+ENGINE = Path(__file__).resolve().parent / "node" / "marp_engine.cjs"  # marp-cli's engine, SVG data URIs allowed (deckbuild/assets.py)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,15 @@ def theme_set(cfg: Config, deck: Deck, markdown: str) -> list[Path]:
     nothing: a deck set in `gaia` gets gaia as marp-cli draws it, in marp-cli's fonts."""
     paths, font_css = [], None
     for path in render.theme_files(cfg, deck.folder).values():
-        if path.parent.resolve() != cfg.theme_dir.resolve():
-            paths.append(path)
+        if path.parent.resolve() != cfg.theme_dir.resolve():  # the deck's own CSS, its images embedded (the page is elsewhere)
+            css = assets.embed(path.read_text(), path.parent, cfg.root, assets.data_uri, assets.Embedded(), code_aware=False)
+            if css == path.read_text():
+                paths.append(path)
+                continue
+            themed = cfg.cache_dir / "theme" / sha256_json(css)[:24] / path.name
+            if not themed.is_file():
+                atomic_write_text(themed, css)
+            paths.append(themed)
             continue
         font_css = font_css if font_css is not None else fonts.page_css(cfg, markdown)
         css = path.read_text().rstrip("\n") + "\n\n" + font_css
@@ -83,7 +91,8 @@ def theme_set(cfg: Config, deck: Deck, markdown: str) -> list[Path]:
 def export_key(cfg: Config, deck: Deck, markdown: str, fmt: str, theme_css: list[str]) -> str:
     post = {"html": html_post.post_key(), "pdf": pdf_post.post_key()}.get(fmt, "")
     return sha256_json(
-        {"markdown": markdown, "theme": theme_css, "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt], "post": post}
+        {"markdown": markdown, "theme": theme_css, "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt], "post": post,
+         "engine": ENGINE.read_text()}
     )
 
 
@@ -168,7 +177,7 @@ def deck_title(deck: Deck, read: MarpRead | None, markdown: str) -> str:
 
 def marp_command(cfg: Config, theme_paths: list[Path], md_path: Path, fmt: str, browser: str | None) -> list[str]:
     tool = node_tool(cfg, MARP)
-    argv = [*tool.argv, "--no-config-file", "--theme-set", *map(str, theme_paths), *MARP_OPTIONS[fmt]]
+    argv = [*tool.argv, "--no-config-file", "--engine", str(ENGINE), "--theme-set", *map(str, theme_paths), *MARP_OPTIONS[fmt]]
     if browser:
         argv += ["--browser", "chrome", "--browser-path", browser]
     return [*argv, "--output", str(md_path.with_suffix(f".{fmt}")), str(md_path)]

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from deckbuild import demos, diagrams, directives, export, palette, render
+from deckbuild import assets, demos, diagrams, directives, export, palette, render
 from deckbuild.config import Config
 
 DEMO_ATTR_RE = re.compile(r'\bdata-demo="([\w-]+)"')
@@ -57,7 +57,28 @@ def prepare(cfg: Config, deck_name: str, context: Mapping[str, Any] | None = Non
     rendered = render.render_deck(cfg, deck, context, colours, read.globals)  # Jinja2 -> Marp Markdown (code is code)
     styled = read.theme in themes and themes[read.theme].parent.resolve() == cfg.theme_dir.resolve()  # our themes size diagrams
     texts = diagrams.render_and_embed(cfg, rendered, renderer, colours, styled=styled, keep_going=keep_going, warn=warn)
-    return Prepared(deck, read, render.assemble(rendered.front_matter, texts))
+    texts, front = embed_images(cfg, rendered, texts, assets.data_uri, warn)  # local images inside the one-file deck
+    return Prepared(deck, read, render.assemble(front, texts))
+
+
+def embed_images(cfg: Config, rendered: render.RenderedDeck, texts: list[str], resolve, warn: Callable[[str], None] | None,
+                 found: assets.Embedded | None = None) -> tuple[list[str], str]:
+    """Each file's local images (and the front matter's: a footer's logo, a backgroundImage) given
+    `resolve(file)` as their URL; a path that names no file is a warning at its line."""
+    found = found if found is not None else assets.Embedded()
+    first = rendered.files[0].path
+    front = assets.embed(rendered.front_matter, first.parent, cfg.root, resolve, found, source=first, code_aware=False)
+    texts = [assets.embed(text, f.path.parent, cfg.root, resolve, found, source=f.path) for f, text in zip(rendered.files, texts)]
+    for source, line, path in found.missing if warn else []:
+        warn(f"{_shown(cfg, source)}:{line}: warning: image {path!r} not found (it shows as a broken image, as in marp-cli)")
+    return texts, front
+
+
+def _shown(cfg: Config, path) -> str:
+    try:
+        return str(path.resolve().relative_to(cfg.root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def build(cfg: Config, deck_name: str, formats: tuple[str, ...], context: Mapping[str, Any] | None = None, *, keep_going: bool = False) -> DeckBuild:

@@ -195,8 +195,12 @@ def slide_files(cfg: Config, folder: Path, manifest: Path | None = None) -> tupl
 
 
 def _says_marp(path: Path) -> bool:
-    front = literal.split_front_matter(path.read_text(errors="replace"))
-    return front is not None and re.search(r"(?m)^marp[ \t]*:[ \t]*true\b", front.text) is not None
+    """`marp: true` in the file's front matter, or in a leading HTML comment (Marp reads global
+    directives there too)."""
+    text = path.read_text(errors="replace")
+    front = literal.split_front_matter(text)
+    head = front.text if front is not None else (m.group(1) if (m := re.match(r"\s*<!--(.*?)-->", text, re.S)) else "")
+    return re.search(r"(?m)^\s*marp[ \t]*:[ \t]*true\b", head) is not None
 
 
 def make_environment(cfg: Config) -> jinja2.Environment:

@@ -20,6 +20,7 @@ const marpitDirectives = require(resolveFrom('@marp-team/marpit/lib/markdown/dir
 const { yaml: marpitYaml } = require(resolveFrom('@marp-team/marpit/lib/markdown/directives/yaml', corePath));
 const jsYaml = require(resolveFrom('js-yaml', resolveFrom('@marp-team/marpit', corePath)));
 let marpCli = null;
+const { allowSvgData } = require('./marp_engine.cjs'); // as the exported deck's engine: SVG data URIs allowed
 
 // marp-cli's own metadata directives (its engine adds them; marp-core alone does not know them).
 const CLI_GLOBALS = ['author', 'description', 'image', 'keywords', 'title', 'url'];
@@ -32,7 +33,7 @@ function useThemes(themePaths) {
   const themes = themePaths.map((p) => fs.readFileSync(p, 'utf8'));
   const key = JSON.stringify(themes);
   if (engine === null || key !== engineThemes) {
-    engine = new Marp({ html: true, inlineSVG: true, script: false });
+    engine = allowSvgData(new Marp({ html: true, inlineSVG: true, script: false }));
     for (const css of themes) engine.themeSet.add(css);
     for (const name of CLI_GLOBALS) engine.customDirectives.global[name] = (value) => (typeof value === 'string' ? { [name]: value } : {});
     // Every theme name the deck asks for, known or not: an unknown one is marp's silent fallback to default.

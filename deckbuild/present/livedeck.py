@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from deckbuild import demos, diagrams, directives, html_post, literal, palette, render
+from deckbuild import assets, demos, diagrams, directives, html_post, literal, palette, render
 from deckbuild.config import Config
 from deckbuild.errors import BuildError
-from deckbuild.export import MARP_OPTIONS, theme_set
+from deckbuild.export import ENGINE, MARP_OPTIONS, theme_set
 from deckbuild.fsutil import atomic_write_text, sha256_json, sha256_text
 from deckbuild.pipeline import used_demos
 from deckbuild.present.marp_warm import WarmMarp
@@ -35,6 +35,7 @@ from deckbuild.tools import MARP, package_version
 
 DATA_URI_RE = re.compile(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
 SVG_URL = "/__present/svg/{}.svg"
+ASSET_URL = "/__present/asset/{}{}"
 SCOPED = "data-marpit-scope-"
 
 
@@ -73,6 +74,7 @@ class DeckState:
     built: BuiltDeck | None = None
     error: str | None = None
     svgs: dict[str, bytes] = field(default_factory=dict)  # sha -> SVG, served under /__present/svg/
+    assets: dict[str, Path] = field(default_factory=dict)  # sha + suffix -> a local image of the deck, served under /__present/asset/
     warnings: tuple[str, ...] = ()  # what marp passes over in silence (a missing theme...), file:line
 
 
@@ -117,7 +119,8 @@ class LiveDeck:
         self._needs_baseline = False
         self._setting: _Setting | None = None
         self._front: literal.FrontMatter | None = None  # the first file's front matter, as written
-        self._files: dict[tuple[str, str], str] = {}  # (setting key, file path + source hash) -> rendered text, diagrams by URL
+        self._files: dict[tuple[str, str, str], str] = {}  # (setting key, file path, source hash) -> rendered text, diagrams by URL
+        self._images: dict[Path, set[str]] = {}  # a slide file -> the local images it shows (their edits re-render it)
         self._reload_at = 0  # the newest version a page can only reach by reloading (the CSS changed, slides added)
         self._lock = threading.Lock()
         self._page_lock = threading.Lock()
@@ -210,7 +213,7 @@ class LiveDeck:
 
     def _page_key(self, markdown: str, theme_paths: list[Path]) -> str:
         return sha256_json({"markdown": markdown, "themes": [p.read_text() for p in theme_paths], "marp": package_version(self.cfg, MARP),
-                            "options": MARP_OPTIONS["html"]})[:32]
+                            "options": MARP_OPTIONS["html"], "engine": ENGINE.read_text()})[:32]
 
     def rebuild(self, changed: set[Path] | frozenset[Path] = frozenset()) -> HotUpdate | None:
         """Render the deck and its slides; on a mistake keep the last good deck and record
@@ -219,6 +222,10 @@ class LiveDeck:
         with self._lock:
             stages: dict[str, float] = {}
             started = time.perf_counter()
+            edited = {str(p.resolve()) for p in changed}
+            for path, images in self._images.items():  # an image saved: the files showing it render again (its URL is its content)
+                if images & edited:
+                    self._files = {k: v for k, v in self._files.items() if k[1] != str(path)}
             try:
                 markdown, theme_paths = self._markdown(stages)
                 mark = time.perf_counter()
@@ -305,11 +312,16 @@ class LiveDeck:
             embedded = diagrams.render_and_embed(self.cfg, part, renderer=self._renderer, palette_=setting.colours, styled=styled)
             if len(self._files) > 4 * len(deck.slide_paths) + 64:  # bounded: old versions of files go
                 self._files.clear()
-            for (index, file_key, _), text in zip(fresh, embedded):
+            for (index, file_key, rendered_file), text in zip(fresh, embedded):
+                found = assets.Embedded()
+                text = assets.embed(text, rendered_file.path.parent, self.cfg.root, self._asset_url, found, source=rendered_file.path)
+                self._images[rendered_file.path] = {str(p) for p in found.files}
                 texts[index] = self._files[file_key] = self._svgs_by_url(text)
         stages["diagrams"] = time.perf_counter() - mark
         self._front = literal.split_front_matter(render.read_source(deck.slide_paths[0], self.cfg))
-        markdown = render.assemble(render.deck_front_matter(deck, self._front), texts)
+        front = render.deck_front_matter(deck, self._front)
+        front = assets.embed(front, deck.slide_paths[0].parent, self.cfg.root, self._asset_url, assets.Embedded(), code_aware=False)  # a footer's logo
+        markdown = render.assemble(front, texts)
         self._demos = used_demos(markdown)
         return markdown, theme_set(self.cfg, deck, markdown)  # the project's themes with the shipped fonts, as the export has them
 
@@ -334,6 +346,12 @@ class LiveDeck:
                 old.unlink(missing_ok=True)
             atomic_write_text(self._work / f"page-{self._page_key(markdown, theme_paths)}.html", built.html)
             return built
+
+    def _asset_url(self, path: Path) -> str:
+        """A local image by URL: named by its content, so an edited image is a new URL the pages fetch."""
+        key = hashlib.sha256(path.read_bytes()).hexdigest()[:24] + path.suffix.lower()
+        self.state.assets[key] = path
+        return ASSET_URL.format(key[:24], key[24:])
 
     def _svgs_by_url(self, text: str) -> str:
         """Inlined SVGs -> URLs this server answers: marp parses kilobytes instead of hundreds."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
-from deckbuild.export import MARP_OPTIONS
+from deckbuild.export import ENGINE, MARP_OPTIONS
 from deckbuild.present import proctree
 from deckbuild.tools import MARP, node_tool
 
@@ -51,7 +51,8 @@ class WarmMarp:
 
     def convert(self, markdown_path: Path, output_path: Path, theme_paths: list[Path]) -> float:
         """Markdown -> bespoke HTML (the same options as the exported deck). Returns marp's ms."""
-        argv = ["--no-config-file", "--theme-set", *map(str, theme_paths), *MARP_OPTIONS["html"], "--output", str(output_path), str(markdown_path)]
+        argv = ["--no-config-file", "--engine", str(ENGINE), "--theme-set", *map(str, theme_paths), *MARP_OPTIONS["html"], "--output", str(output_path),
+                str(markdown_path)]
         return self._request({"argv": argv}, output_path)
 
     def deck(self, markdown_path: Path, output_path: Path, theme_paths: list[Path], *, css: bool = True, front_matter: str | None = None) -> dict:
