@@ -198,7 +198,11 @@ def _onboard_as_the_audience_would(address: str) -> tuple[str, str]:
             handle, _ = await onboard(secure, demo_customer(), task_queue=queue)
         return handle.id, (await handle.describe()).run_id
 
-    return asyncio.run(run())
+    # A thread of its own: the test session's event loop (pytest-asyncio) may be running in this one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=120)
 
 
 def test_a_pii_codec_run_opens_decoded_in_the_web_ui(session: PresentProcess, browser: Browser):

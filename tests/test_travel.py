@@ -172,7 +172,7 @@ def test_slides_are_named_regions_and_changes_are_announced(deck_page, deck):
     name, _ = deck
     page = deck_page
     assert page.evaluate("document.documentElement.lang") == "en"
-    labels = page.locator("main section[aria-roledescription=slide]").evaluate_all("ss => ss.map(s => s.getAttribute('aria-label'))")
+    labels = page.locator("[role=main] section[aria-roledescription=slide]").evaluate_all("ss => ss.map(s => s.getAttribute('aria-label'))")
     assert len(labels) == slide_count(page)
     if name == "talk":
         assert labels == [f"Slide {n} of {len(SLIDE_TITLES)}: {t}" for n, t in enumerate(SLIDE_TITLES, 1)]
