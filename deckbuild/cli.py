@@ -78,11 +78,30 @@ def _demos_command(cfg: Config, args: argparse.Namespace) -> None:
         print(f"demos: {len(run.captures)} captures up to date")
 
 
-def _prepare_with_demos(cfg: Config, args: argparse.Namespace, name: str) -> pipeline.Prepared:
+class _SharedMarp:
+    """One warm marp for every deck a CLI run reads (started on first use: a cached deck needs none)."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.marp = None
+
+    def deck(self, *args, **kwargs) -> dict:
+        if self.marp is None:
+            from deckbuild.present.marp_warm import WarmMarp
+
+            self.marp = WarmMarp(self.cfg, self.cfg.cache_dir / "directives" / "marp.log")
+        return self.marp.deck(*args, **kwargs)
+
+    def close(self) -> None:
+        if self.marp is not None:
+            self.marp.close()
+
+
+def _prepare_with_demos(cfg: Config, args: argparse.Namespace, name: str, marp: _SharedMarp) -> pipeline.Prepared:
     """Render with the committed captures; then run the demos this deck shows whose capture is
     stale (only those: a deck without demo slides never starts Temporal), and render again if any ran."""
     captures = _committed_captures(cfg)
-    prepared = pipeline.prepare(cfg, name, {"demos": captures}, keep_going=args.keep_going)
+    prepared = pipeline.prepare(cfg, name, {"demos": captures}, keep_going=args.keep_going, marp=marp)
     used = [n for n in prepared.demos if n in captures.known]
     if args.no_demos or not used:
         return prepared
@@ -92,7 +111,7 @@ def _prepare_with_demos(cfg: Config, args: argparse.Namespace, name: str) -> pip
     failed = [n for n in run.ran if run.captures[n].get("failed")]
     print(f"demos: ran {', '.join(run.ran)} in {run.seconds:.1f} s" + (f" (FAILED: {', '.join(failed)})" if failed else ""))
     captures.update(run.captures)
-    return pipeline.prepare(cfg, name, {"demos": captures}, keep_going=args.keep_going, warn=lambda line: None)  # warned once
+    return pipeline.prepare(cfg, name, {"demos": captures}, keep_going=args.keep_going, warn=lambda line: None, marp=marp)  # warned once
 
 
 def _present(cfg: Config, args: argparse.Namespace) -> int:
@@ -128,14 +147,18 @@ def main(argv: list[str] | None = None) -> int:
         decks = args.deck or cfg.deck_names()
         if not decks:
             raise BuildError(f"no decks found: expected folders of Markdown (or a deck.toml) under {cfg.slides_dir}")
-        for name in decks:
-            started = time.perf_counter()
-            prepared = _prepare_with_demos(cfg, args, name)
-            outputs = export.export(cfg, prepared.deck, prepared.markdown, formats, prepared.read)
-            parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
-                     f" ({'built' if o.rebuilt else 'up to date'})" for o in outputs]
-            md = cfg.build_dir / f"{name}.md"
-            print(f"{name}: {', '.join(parts) or md} in {time.perf_counter() - started:.2f} s")
+        marp = _SharedMarp(cfg)
+        try:
+            for name in decks:
+                started = time.perf_counter()
+                prepared = _prepare_with_demos(cfg, args, name, marp)
+                outputs = export.export(cfg, prepared.deck, prepared.markdown, formats, prepared.read)
+                parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
+                         f" ({'built' if o.rebuilt else 'up to date'})" for o in outputs]
+                md = cfg.build_dir / f"{name}.md"
+                print(f"{name}: {', '.join(parts) or md} in {time.perf_counter() - started:.2f} s", flush=True)
+        finally:
+            marp.close()
     except BuildError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return int(err.exit_code)

@@ -42,15 +42,16 @@ def run_demos(cfg: Config, names: list[str] | None = None, *, refresh: bool = Fa
 
 
 def prepare(cfg: Config, deck_name: str, context: Mapping[str, Any] | None = None, renderer: diagrams.MermaidRenderer | None = None, *,
-            keep_going: bool = False, warn: Callable[[str], None] | None = None) -> Prepared:
+            keep_going: bool = False, warn: Callable[[str], None] | None = None, marp=None) -> Prepared:
     """Gather, validate and render everything; nothing in build/ is touched yet.
 
     `renderer`: a live MermaidRenderer to reuse (a watcher keeps one); None starts one if needed.
-    `warn`: told what the author should fix but marp would pass over (stderr by default)."""
+    `warn`: told what the author should fix but marp would pass over (stderr by default).
+    `marp`: a running WarmMarp to ask about directives (one per CLI run, whatever the number of decks)."""
     warn = warn or (lambda line: print(line, file=sys.stderr))
     deck = render.load_deck(cfg, deck_name)  # deck.toml (optional) and the slide files
     themes = render.theme_files(cfg, deck.folder)  # theme/*.css and the deck folder's own CSS
-    read = directives.read(cfg, deck, themes)  # marp's own parser: front matter, theme, title, lang
+    read = directives.read(cfg, deck, themes, marp)  # marp's own parser: front matter, theme, title, lang
     for line in read.warnings:
         warn(line)
     colours = palette.theme_palette(read.theme, themes)  # diagrams and story pictures in the deck's colours

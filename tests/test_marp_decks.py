@@ -27,6 +27,9 @@ MARP = REPO / "node_modules" / "@marp-team" / "marp-cli" / "marp-cli.js"
 # compared is the slides themselves. --html: dropped-in decks use HTML (columns, <style>), and ours do.
 MARP_HTML = ["--html", "--bespoke.progress"]
 PIXEL_TOLERANCE = 0.002  # the share of a slide's pixels that may differ (anti-aliasing), of 1280x720
+# The PDF is printed by Chromium from the same HTML, so its pages are compared for a few decks of
+# different shapes (4:3 and math, backgrounds, code, a theme's classes), not for every deck (time).
+PDF_DECKS = ["default-lecture", "bg-images", "go-helm-actions", "gaia-showcase"]
 
 
 def deck_file(folder: Path) -> Path:
@@ -47,9 +50,9 @@ def marp_cli(source: Path, output: Path, *extra: str) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def dropped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project with every corpus deck dropped into slides/<name>/ as it is, built (HTML
-    and PDF) by one `build.py all` with demos on (a deck without demo slides must not need Temporal);
-    beside it, marp-cli's HTML and PDF of each deck's own file."""
+    """A copy of the project with every corpus deck dropped into slides/<name>/ as it is, built by the
+    CLI with demos on (a deck without demo slides must not need Temporal): HTML for every deck, PDF
+    for PDF_DECKS; beside it, marp-cli's HTML (and PDF) of each deck's own file."""
     root = copy_project(tmp_path_factory.mktemp("dropped") / "project")
     reference = root / "reference"
     reference.mkdir()
@@ -60,22 +63,25 @@ def dropped(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(CORPUS / name, reference / name)
         source = deck_file(reference / name)
         procs.append(marp_cli(source, reference / name / f"{name}.html", *MARP_HTML))
-        procs.append(marp_cli(source, reference / name / f"{name}.pdf", "--html", "--pdf", "--allow-local-files"))
-    deck_args = [arg for name in CLEAN for arg in ("--deck", name)]
-    result = run_build("all", *deck_args, root=root, demos=True, timeout=600)
+        if name in PDF_DECKS:
+            procs.append(marp_cli(source, reference / name / f"{name}.pdf", "--html", "--pdf", "--allow-local-files"))
+    result = run_build("html", *[arg for name in CLEAN for arg in ("--deck", name)], root=root, demos=True, timeout=600)
+    pdf = run_build("pdf", *[arg for name in PDF_DECKS for arg in ("--deck", name)], root=root, demos=True, timeout=600)
     for proc in procs:
         output, _ = proc.communicate(timeout=300)
         assert proc.returncode == 0, output
-    assert result.returncode == 0, result.output
-    root.joinpath("build-output.txt").write_text(result.output)
+    assert result.returncode == 0 and pdf.returncode == 0, result.output + pdf.output
+    root.joinpath("build-output.txt").write_text(result.output + pdf.output)
     return root
 
 
 def test_every_deck_builds_unchanged_without_starting_temporal(dropped: Path):
     output = dropped.joinpath("build-output.txt").read_text()
     for name in CLEAN:
-        assert (dropped / "build" / f"{name}.html").is_file() and (dropped / "build" / f"{name}.pdf").is_file(), name
-        assert re.search(rf"^{re.escape(name)}: build/{re.escape(name)}\.html \(built\), build/{re.escape(name)}\.pdf \(built\)", output, re.M), output
+        assert (dropped / "build" / f"{name}.html").is_file(), name
+        assert re.search(rf"^{re.escape(name)}: build/{re.escape(name)}\.html \(built\)", output, re.M), output
+    for name in PDF_DECKS:
+        assert re.search(rf"^{re.escape(name)}: build/{re.escape(name)}\.pdf \(built\)", output, re.M), output
     assert "demos: ran" not in output and not (dropped / ".temporal").exists()  # no demo slide: no Temporal, no capture
     for name in CLEAN:  # the corpus is untouched by the build
         source = deck_file(dropped / "slides" / name)
@@ -172,7 +178,7 @@ def test_code_is_shown_as_written(dropped: Path, browser):
         page.close()
 
 
-@pytest.mark.parametrize("name", CLEAN)
+@pytest.mark.parametrize("name", PDF_DECKS)
 def test_the_pdf_has_marp_clis_pages(dropped: Path, name: str):
     from pypdf import PdfReader
 
