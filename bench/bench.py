@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 from deckbuild import diagrams, render  # noqa: E402
 from deckbuild.browser import HEADLESS_ARGS, find_browser  # noqa: E402
 from deckbuild.config import Config  # noqa: E402
-from deckbuild.export import marp_command, themed_css  # noqa: E402
+from deckbuild.export import marp_command, theme_set  # noqa: E402
 
 import hour_bench  # noqa: E402  (bench/ is on sys.path when this file runs)
 import poll_bench  # noqa: E402
@@ -123,7 +123,7 @@ def bench_warm(base: Path) -> tuple[float, float]:
     shutil.copy(md, out / "talk.md")
     browser = find_browser()
     env = dict(os.environ, CHROME_NO_SANDBOX="1", CHROME_DISABLE_GPU="1")
-    theme = themed_css(cfg, deck, md.read_text())  # the theme with the shipped fonts, as the build passes it
+    theme = theme_set(cfg, deck, md.read_text())  # the themes with the shipped fonts, as the build passes them
 
     def marp_alone() -> float:
         started = time.perf_counter()
@@ -144,7 +144,7 @@ def bench_diagrams(base: Path) -> dict[str, float]:
     root = fresh_project(base, "diagrams")
     cfg = Config(root=root, build_dir=root / "build")
     config = diagrams.mermaid_config((REPO / "theme/midnight-blue.css").read_text())
-    slide = render.RenderedSlide(path=root / "x.md", source="", text="")
+    slide = render.RenderedFile(path=root / "x.md", source="", text="")
     batch = [diagrams.Diagram(slide=slide, start=0, end=0, source=s, source_line=1) for s in sources]
     started = time.perf_counter()
     diagrams.render_svgs(cfg, batch, config)  # empty cache: all 8 rendered

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from deckbuild import demos, pipeline
+from deckbuild import demos, export, pipeline
 from deckbuild.config import REPO_ROOT, Config
 from deckbuild.errors import BuildError
 
@@ -36,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common.add_argument("--build-dir", type=Path, help="output folder (default: <project>/build)")
     common.add_argument("--node-modules", type=Path, help=argparse.SUPPRESS)
     common.add_argument("--refresh-demos", action="store_true", help="re-run every demo even if its capture is current")
-    common.add_argument("--keep-going", action="store_true", help="a failing demo shows a 'demo failed' panel instead of failing the build")
+    common.add_argument("--keep-going", action="store_true", help="a failing demo or a diagram Mermaid refuses shows its error on the slide instead of failing the build")
     common.add_argument("--no-demos", action="store_true", help="use the committed captures as they are; never start Temporal")
     common.add_argument("--demo", action="append", metavar="NAME", help="with `demos`: only this demo (repeatable)")
     common.add_argument("--demos-dir", type=Path, help=argparse.SUPPRESS)  # tests capture into a copy
@@ -63,16 +63,55 @@ def config_from_args(args: argparse.Namespace) -> Config:
     )
 
 
-def _demos_stage(cfg: Config, args: argparse.Namespace) -> dict:
-    if args.no_demos:
-        return {n: c for n in demos.demo_names(cfg) if (c := demos.load_capture(cfg, n))}
+def _committed_captures(cfg: Config) -> demos.DemoCaptures:
+    names = demos.demo_names(cfg)
+    return demos.DemoCaptures({n: c for n in names if (c := demos.load_capture(cfg, n))}, names)
+
+
+def _demos_command(cfg: Config, args: argparse.Namespace) -> None:
+    """`build.py demos`: every stale demo (or --demo NAME), no deck."""
     run = pipeline.run_demos(cfg, args.demo, refresh=args.refresh_demos, keep_going=args.keep_going)
     if run.ran:
         failed = [n for n in run.ran if run.captures[n].get("failed")]
         print(f"demos: ran {', '.join(run.ran)} in {run.seconds:.1f} s" + (f" (FAILED: {', '.join(failed)})" if failed else ""))
-    elif args.command == "demos":
+    else:
         print(f"demos: {len(run.captures)} captures up to date")
-    return run.captures
+
+
+class _SharedMarp:
+    """One warm marp for every deck a CLI run reads (started on first use: a cached deck needs none)."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.marp = None
+
+    def deck(self, *args, **kwargs) -> dict:
+        if self.marp is None:
+            from deckbuild.present.marp_warm import WarmMarp
+
+            self.marp = WarmMarp(self.cfg, self.cfg.cache_dir / "directives" / "marp.log")
+        return self.marp.deck(*args, **kwargs)
+
+    def close(self) -> None:
+        if self.marp is not None:
+            self.marp.close()
+
+
+def _prepare_with_demos(cfg: Config, args: argparse.Namespace, name: str, marp: _SharedMarp) -> pipeline.Prepared:
+    """Render with the committed captures; then run the demos this deck shows whose capture is
+    stale (only those: a deck without demo slides never starts Temporal), and render again if any ran."""
+    captures = _committed_captures(cfg)
+    prepared = pipeline.prepare(cfg, name, {"demos": captures}, keep_going=args.keep_going, marp=marp)
+    used = [n for n in prepared.demos if n in captures.known]
+    if args.no_demos or not used:
+        return prepared
+    run = pipeline.run_demos(cfg, used, refresh=args.refresh_demos, keep_going=args.keep_going)
+    if not run.ran:
+        return prepared
+    failed = [n for n in run.ran if run.captures[n].get("failed")]
+    print(f"demos: ran {', '.join(run.ran)} in {run.seconds:.1f} s" + (f" (FAILED: {', '.join(failed)})" if failed else ""))
+    captures.update(run.captures)
+    return pipeline.prepare(cfg, name, {"demos": captures}, keep_going=args.keep_going, warn=lambda line: None, marp=marp)  # warned once
 
 
 def _present(cfg: Config, args: argparse.Namespace) -> int:
@@ -102,19 +141,24 @@ def main(argv: list[str] | None = None) -> int:
             return _present(cfg, args)
         if args.command == "rehearse":
             return _rehearse(cfg, args)
-        context = {"demos": _demos_stage(cfg, args)}
-        if formats is None:
+        if args.command == "demos":
+            _demos_command(cfg, args)
             return 0
         decks = args.deck or cfg.deck_names()
         if not decks:
-            raise BuildError(f"no decks found: expected slides/<name>/deck.toml under {cfg.root}")
-        for name in decks:
-            started = time.perf_counter()
-            result = pipeline.build(cfg, name, formats, context)
-            parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
-                     f" ({'built' if o.rebuilt else 'up to date'})" for o in result.outputs]
-            md = cfg.build_dir / f"{name}.md"
-            print(f"{name}: {', '.join(parts) or md} in {time.perf_counter() - started:.2f} s")
+            raise BuildError(f"no decks found: expected folders of Markdown (or a deck.toml) under {cfg.slides_dir}")
+        marp = _SharedMarp(cfg)
+        try:
+            for name in decks:
+                started = time.perf_counter()
+                prepared = _prepare_with_demos(cfg, args, name, marp)
+                outputs = export.export(cfg, prepared.deck, prepared.markdown, formats, prepared.read)
+                parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
+                         f" ({'built' if o.rebuilt else 'up to date'})" for o in outputs]
+                md = cfg.build_dir / f"{name}.md"
+                print(f"{name}: {', '.join(parts) or md} in {time.perf_counter() - started:.2f} s", flush=True)
+        finally:
+            marp.close()
     except BuildError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return int(err.exit_code)

@@ -39,5 +39,9 @@ class Config:
         return dict(self.env).get(name)
 
     def deck_names(self) -> list[str]:
-        """Every folder under slides/ with a deck.toml is a deck."""
-        return sorted(p.parent.name for p in self.slides_dir.glob("*/deck.toml"))
+        """Every folder under slides/ holding a deck.toml or a Markdown file is a deck (a Marp file
+        dropped into slides/<name>/ is one); folders starting with `_` or `.` are not."""
+        if not self.slides_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.slides_dir.iterdir()
+                      if p.is_dir() and not p.name.startswith(("_", ".")) and ((p / "deck.toml").is_file() or any(p.glob("*.md"))))

@@ -34,6 +34,20 @@ class DemoRun:
     seconds: float
 
 
+class DemoCaptures(dict):
+    """The captures slides render from: a demo without a capture yet renders as "not captured"
+    (the panel says so) instead of failing the template, so the deck can say which demos it uses."""
+
+    def __init__(self, captures: dict, known: list[str]):
+        super().__init__(captures)
+        self.known = known
+
+    def __missing__(self, name: str) -> dict:
+        if name not in self.known:
+            raise KeyError(name)
+        return {"demo": name, "failed": True, "error": "no capture yet: build with Temporal available (python build.py demos)"}
+
+
 def demo_names(cfg: Config) -> list[str]:
     """Every demo package: a folder of demos/ with a scenario.py (common/ holds the contract itself)."""
     return sorted(p.parent.name for p in cfg.demos_dir.glob("*/scenario.py") if p.parent.name != "common")

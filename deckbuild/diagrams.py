@@ -24,21 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from deckbuild import fonts, palette
+from deckbuild import fonts, literal, palette
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode, ToolFailed, source_error
 from deckbuild.fsutil import atomic_write_text, sha256_json
-from deckbuild.render import RenderedDeck, RenderedSlide, closes_fence
+from deckbuild import render
+from deckbuild.render import RenderedDeck, RenderedFile
 from deckbuild.tools import MERMAID_CLI, node_tool, package_version
 
-MERMAID_OPEN_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*mermaid\s*$")
 
 
 @dataclass(frozen=True)
 class Diagram:
-    slide: RenderedSlide
-    start: int  # index of the opening fence line in the rendered slide
+    slide: RenderedFile  # the slide file it is written in
+    start: int  # index of the opening fence line in the rendered file
     end: int  # index of the closing fence line
     source: str  # the Mermaid text
     source_line: int  # 1-based line of the opening fence in the slide's template file
@@ -47,36 +47,24 @@ class Diagram:
         return self.slide.path, self.source_line
 
 
-def _fence_lines_in_source(source: str) -> list[int]:
-    return [n for n, line in enumerate(source.splitlines(), 1) if MERMAID_OPEN_RE.match(line)]
+def _mermaid_fences(text: str) -> list[literal.Fence]:
+    return [f for f in literal.fences(text) if f.info.split(maxsplit=1)[:1] == ["mermaid"]]
 
 
 def find_diagrams(rendered: RenderedDeck, cfg: Config) -> list[Diagram]:
+    """Every ```mermaid block of the rendered deck (CommonMark's fences: in lists and quotes too).
+    Where it is in the file: the n-th mermaid fence written there, or (for a block a macro generated)
+    the file's first line."""
     diagrams: list[Diagram] = []
-    for slide in rendered.slides:
-        lines = slide.text.splitlines()
-        source_fences = _fence_lines_in_source(slide.source)
-        found_in_slide = 0
-        i = 0
-        while i < len(lines):
-            opening = MERMAID_OPEN_RE.match(lines[i])
-            if not opening:
-                i += 1
-                continue
-            marker = opening.group(1)
-            # Where the block starts in the template: the n-th fence there, or (for a block a macro
-            # generated) the first line of the slide.
-            # `slide.source` is this slide's part of its file, starting at line `slide.first_line`.
-            src_line = slide.first_line - 1 + (source_fences[found_in_slide] if found_in_slide < len(source_fences) else 1)
-            close = next((j for j in range(i + 1, len(lines)) if closes_fence(lines[j], marker)), None)
-            if close is None:
-                raise source_error(slide.path, src_line, f"this ```mermaid block is never closed (expected a closing {marker})", cfg.root)
-            body = "\n".join(lines[i + 1 : close]).strip("\n")
-            if not body.strip():
+    for slide in rendered.files:
+        written = _mermaid_fences(slide.source)
+        for n, fence in enumerate(_mermaid_fences(slide.text)):
+            src_line = slide.first_line + (written[n].start if n < len(written) else 0)
+            if not fence.closed:
+                raise source_error(slide.path, src_line, "this ```mermaid block is never closed (expected a closing fence)", cfg.root)
+            if not fence.content.strip():
                 raise source_error(slide.path, src_line, "this ```mermaid block is empty", cfg.root)
-            diagrams.append(Diagram(slide=slide, start=i, end=close, source=body + "\n", source_line=src_line))
-            found_in_slide += 1
-            i = close + 1
+            diagrams.append(Diagram(slide=slide, start=fence.start, end=fence.end, source=fence.content.strip("\n") + "\n", source_line=src_line))
     return diagrams
 
 
@@ -288,16 +276,17 @@ def source_of(svg: bytes | str) -> tuple[str, dict] | None:
     return _SOURCES.get(hashlib.sha256(data).hexdigest())
 
 
-def _remember_sources(svgs: list[str], diagrams: list, config: dict) -> None:
+def _remember_sources(svgs: list, diagrams: list, config: dict) -> None:
     for svg, diagram in zip(svgs, diagrams):
-        _SOURCES[hashlib.sha256(svg.encode()).hexdigest()] = (diagram.source, config)
+        if isinstance(svg, str):  # not a MermaidError
+            _SOURCES[hashlib.sha256(svg.encode()).hexdigest()] = (diagram.source, config)
     while len(_SOURCES) > _SOURCES_KEPT:
         _SOURCES.popitem(last=False)
 
 
-def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: MermaidRenderer | None = None) -> list[str]:
-    """One SVG per diagram (same order), rendering only the uncached ones, all in one renderer
-    (the live one given, else one started for this call only)."""
+def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: MermaidRenderer | None = None) -> list[str | MermaidError]:
+    """One SVG (or Mermaid's refusal) per diagram, same order, rendering only the uncached ones, all
+    in one renderer (the live one given, else one started for this call only)."""
     versions = {
         "mermaid-cli": package_version(cfg, MERMAID_CLI),
         "mermaid": package_version(cfg, "mermaid"),
@@ -307,7 +296,7 @@ def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: Me
     }
     cache = cfg.cache_dir / "mermaid"
     keys = [diagram_key(d.source, config, versions) for d in diagrams]
-    svgs: dict[str, str] = {}
+    svgs: dict[str, str | MermaidError] = {}
     todo: dict[str, Diagram] = {}
     for key, diagram in zip(keys, diagrams):
         cached = cache / f"{key}.svg"
@@ -321,39 +310,67 @@ def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: Me
                 results = own.render([d.source for d in todo.values()], config)
         else:
             results = renderer.render([d.source for d in todo.values()], config)
-        for (key, diagram), result in zip(todo.items(), results):
+        for key, result in zip(todo, results):
             if isinstance(result, MermaidError):
-                path, line = diagram.where()  # diagrams are in slide order: the first broken one is reported
-                message = result.message.replace("\n", "\n  ")
-                raise source_error(path, line, f"Mermaid cannot render this diagram:\n  {message}", cfg.root)
-        for key, svg in zip(todo, results):
-            atomic_write_text(cache / f"{key}.svg", svg)
-            svgs[key] = svg
+                svgs[key] = result  # never cached: the next build asks Mermaid again
+            else:
+                atomic_write_text(cache / f"{key}.svg", result)
+                svgs[key] = result
     out = [svgs[key] for key in keys]
     _remember_sources(out, diagrams, config)
     return out
 
 
-def embed(slide: RenderedSlide, placed: list[tuple[Diagram, str]]) -> str:
-    """The slide's text with each mermaid block replaced by an <img> holding its SVG as a data URI.
+def embed(slide: RenderedFile, placed: list[tuple[Diagram, str | MermaidError]], *, styled: bool = True, root: Path | None = None) -> str:
+    """The file's text with each mermaid block replaced by an <img> holding its SVG as a data URI
+    (or, for a diagram Mermaid refused, built with --keep-going, a box saying why, at its line).
 
     An <img> (not inline <svg>) keeps each diagram's styles and ids isolated from the deck's. Its alt
-    says what the diagram shows (the author's accTitle/accDescr, else generated by the renderer)."""
+    says what the diagram shows (the author's accTitle/accDescr, else generated by the renderer).
+    `styled`: the deck's theme sizes `.diagram` (ours do); for any other theme the sizing is inline."""
     lines = slide.text.splitlines()
+    box = "" if styled else ' style="display:flex;justify-content:center;align-items:center;margin:0.4em 0"'
+    fit = "" if styled else ' style="max-width:100%;max-height:470px;height:auto"'
     for diagram, svg in sorted(placed, key=lambda pair: pair[0].start, reverse=True):
+        if isinstance(svg, MermaidError):
+            path, line = diagram.where()
+            where = html.escape(f"{_relative(path, root)}:{line}")
+            html_box = (f'<div class="deck-error" role="note" style="border:3px solid #c62828;padding:0.5em 0.8em;font-size:20px;'
+                        f'white-space:pre-wrap;text-align:left"><strong>Mermaid cannot render this diagram</strong> ({where})\n'
+                        f'{html.escape(svg.message)}</div>')
+            lines[diagram.start : diagram.end + 1] = ["", html_box, ""]
+            continue
         data = base64.b64encode(svg.encode()).decode()
         alt = html.escape(svg_alt(svg) or "Diagram", quote=True)
-        lines[diagram.start : diagram.end + 1] = ["", f'<div class="diagram"><img alt="{alt}" src="data:image/svg+xml;base64,{data}"></div>', ""]
+        lines[diagram.start : diagram.end + 1] = ["", f'<div class="diagram"{box}><img alt="{alt}"{fit} src="data:image/svg+xml;base64,{data}"></div>', ""]
     return "\n".join(lines) + "\n"
 
 
-def render_and_embed(cfg: Config, rendered: RenderedDeck, renderer: MermaidRenderer | None = None) -> list[str]:
-    """Stage entry point: each slide's Markdown with its diagrams rendered and embedded.
+def _relative(path: Path, root: Path | None) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve())) if root else str(path)
+    except ValueError:
+        return str(path)
+
+
+def render_and_embed(cfg: Config, rendered: RenderedDeck, renderer: MermaidRenderer | None = None, palette_: dict | None = None, *,
+                     styled: bool = True, keep_going: bool = False, warn=None) -> list[str]:
+    """Stage entry point: each file's Markdown with its diagrams rendered and embedded, coloured from
+    the deck's palette. A diagram Mermaid refuses is `file:line: message` (exit 2); with
+    `keep_going`, its slide shows the message instead and `warn` is told.
 
     `renderer`: a live MermaidRenderer to reuse (a watcher keeps one); None starts one for this
     build only, and only when some diagram is not cached."""
     diagrams = find_diagrams(rendered, cfg)
-    config = mermaid_config(rendered.deck.theme_path.read_text())
+    config = palette.mermaid_config(palette_ if palette_ is not None else render.default_palette(cfg, rendered.deck))
     svgs = render_svgs(cfg, diagrams, config, renderer) if diagrams else []
+    for diagram, svg in zip(diagrams, svgs):
+        if isinstance(svg, MermaidError):
+            path, line = diagram.where()  # diagrams are in slide order: the first broken one is reported
+            error = source_error(path, line, "Mermaid cannot render this diagram:\n  " + svg.message.replace("\n", "\n  "), cfg.root)
+            if not keep_going:
+                raise error
+            if warn is not None:
+                warn(error.message)
     pairs = list(zip(diagrams, svgs))
-    return [embed(slide, [(d, svg) for d, svg in pairs if d.slide is slide]) for slide in rendered.slides]
+    return [embed(slide, [(d, svg) for d, svg in pairs if d.slide is slide], styled=styled, root=cfg.root) for slide in rendered.files]

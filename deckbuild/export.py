@@ -7,8 +7,9 @@
 - handout: deckbuild/node/handout.mjs prints every slide of the HTML with its notes below it (A4).
 `make deck` asks for html and pdf only; `make export` for all four.
 
-The theme marp-cli gets is the deck's theme plus the shipped fonts' @font-face rules
-(deckbuild/fonts.py), so every format is set in the same faces on every machine.
+The themes marp-cli gets are the project's (theme/*.css) with the shipped fonts' @font-face rules
+(deckbuild/fonts.py), so every format of our decks is set in the same faces on every machine, and
+the deck folder's own CSS; Marp's built-in themes are marp's own.
 
 An output is rebuilt only when the hash of everything that affects it (the Markdown, the theme
 with its fonts, the tool versions, the options, the post-processing code; for the handout, the
@@ -25,7 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckbuild import fonts, html_post, pdf_post
+from deckbuild import assets, fonts, html_post, literal, pdf_post, render
+from deckbuild.directives import MarpRead
 from deckbuild.browser import HEADLESS_ARGS, find_browser
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
@@ -41,6 +43,7 @@ MARP_OPTIONS = {
     "pptx": ["--html", "--pptx"],  # one picture per slide; marp-cli writes the notes into the notes pane
 }
 HANDOUT_SCRIPT = Path(__file__).resolve().parent / "node" / "handout.mjs"
+ENGINE = Path(__file__).resolve().parent / "node" / "marp_engine.cjs"  # marp-cli's engine, SVG data URIs allowed (deckbuild/assets.py)
 
 
 @dataclass(frozen=True)
@@ -59,20 +62,37 @@ def _stamp_path(cfg: Config, deck: Deck, fmt: str) -> Path:
     return cfg.cache_dir / "export" / f"{deck.name}.{fmt}.json"
 
 
-def themed_css(cfg: Config, deck: Deck, markdown: str) -> Path:
-    """The deck's theme with the shipped fonts embedded (the symbol face cut to what `markdown` uses),
-    written once per content hash under build/.cache/theme/; marp-cli reads it with --theme-set."""
-    css = deck.theme_path.read_text().rstrip("\n") + "\n\n" + fonts.page_css(cfg, markdown)
-    path = cfg.cache_dir / "theme" / sha256_json(css)[:24] / deck.theme_path.name
-    if not path.is_file():
-        atomic_write_text(path, css)
-    return path
+def theme_set(cfg: Config, deck: Deck, markdown: str) -> list[Path]:
+    """The themes marp gets: the project's own (theme/*.css) with the shipped fonts' @font-face rules
+    embedded (the symbol face cut to what `markdown` uses), written once per content hash under
+    build/.cache/theme/; then the deck folder's own CSS, as it is. Marp's built-in themes need
+    nothing: a deck set in `gaia` gets gaia as marp-cli draws it, in marp-cli's fonts."""
+    paths, font_css = [], None
+    for path in render.theme_files(cfg, deck.folder).values():
+        if path.parent.resolve() != cfg.theme_dir.resolve():  # the deck's own CSS, its images embedded (the page is elsewhere)
+            css = assets.embed(path.read_text(), path.parent, cfg.root, assets.data_uri, assets.Embedded(), code_aware=False)
+            if css == path.read_text():
+                paths.append(path)
+                continue
+            themed = cfg.cache_dir / "theme" / sha256_json(css)[:24] / path.name
+            if not themed.is_file():
+                atomic_write_text(themed, css)
+            paths.append(themed)
+            continue
+        font_css = font_css if font_css is not None else fonts.page_css(cfg, markdown)
+        css = path.read_text().rstrip("\n") + "\n\n" + font_css
+        themed = cfg.cache_dir / "theme" / sha256_json(css)[:24] / path.name
+        if not themed.is_file():
+            atomic_write_text(themed, css)
+        paths.append(themed)
+    return paths
 
 
-def export_key(cfg: Config, deck: Deck, markdown: str, fmt: str, theme_css: str) -> str:
+def export_key(cfg: Config, deck: Deck, markdown: str, fmt: str, theme_css: list[str]) -> str:
     post = {"html": html_post.post_key(), "pdf": pdf_post.post_key()}.get(fmt, "")
     return sha256_json(
-        {"markdown": markdown, "theme": theme_css, "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt], "post": post}
+        {"markdown": markdown, "theme": theme_css, "marp": package_version(cfg, MARP), "options": MARP_OPTIONS[fmt], "post": post,
+         "engine": ENGINE.read_text()}
     )
 
 
@@ -90,20 +110,21 @@ def is_current(cfg: Config, deck: Deck, fmt: str, key: str) -> bool:
     return recorded.get("key") == key and recorded.get("output_sha256") == sha256_file(output)
 
 
-def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> list[ExportResult]:
+def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...], read: MarpRead | None = None) -> list[ExportResult]:
+    """`read`: what marp read of the deck's directives (title, author for the PDF's metadata)."""
     if "handout" in formats and "html" not in formats:
         raise ValueError("the handout is printed from the HTML deck: ask for html too")
     staging = cfg.staging_dir / deck.name
     staging.mkdir(parents=True, exist_ok=True)
     md_path = staging / f"{deck.name}.md"
     md_path.write_text(markdown)
-    theme_path = themed_css(cfg, deck, markdown)
-    theme_css = theme_path.read_text()
+    theme_paths = theme_set(cfg, deck, markdown)
+    theme_css = [path.read_text() for path in theme_paths]
     marp_formats = [fmt for fmt in formats if fmt in MARP_OPTIONS]
     keys = {fmt: export_key(cfg, deck, markdown, fmt, theme_css) for fmt in marp_formats}
     stale = [fmt for fmt in marp_formats if not is_current(cfg, deck, fmt, keys[fmt])]
     started = time.perf_counter()
-    marp = _start_marp(cfg, theme_path, md_path, stale)
+    marp = _start_marp(cfg, theme_paths, md_path, stale)
     timings: dict[str, float] = {}
     handout = None
     try:
@@ -125,7 +146,7 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> 
                 failures.append(err.message)
         if handout is not None:
             try:
-                _finish_handout(deck, handout, staging / output_name(deck, "handout"))
+                _finish_handout(handout, staging / output_name(deck, "handout"), deck_title(deck, read, markdown), read.author if read else "")
                 timings["handout"] = time.perf_counter() - started
                 stale.append("handout")
             except BuildError as err:
@@ -137,7 +158,7 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> 
             if proc.poll() is None:  # a failure elsewhere: end the others, each with its Chromium
                 stop_tree(proc, grace_s=15)
     if "pdf" in stale:
-        pdf_post.finish_deck_pdf(staging / output_name(deck, "pdf"), title=deck.title, author=deck.author)
+        pdf_post.finish_deck_pdf(staging / output_name(deck, "pdf"), title=deck_title(deck, read, markdown), author=read.author if read else "")
     # Every format succeeded: now, and only now, replace the previous outputs.
     for fmt in stale:
         output = cfg.build_dir / output_name(deck, fmt)
@@ -149,15 +170,20 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...]) -> 
     return [ExportResult(fmt, cfg.build_dir / output_name(deck, fmt), fmt in stale, timings.get(fmt, 0.0)) for fmt in formats]
 
 
-def marp_command(cfg: Config, theme_path: Path, md_path: Path, fmt: str, browser: str | None) -> list[str]:
+def deck_title(deck: Deck, read: MarpRead | None, markdown: str) -> str:
+    """The `title` directive, else (as marp-cli does) the deck's first top-level heading, else its name."""
+    return (read.title if read else None) or literal.first_heading(markdown) or deck.name
+
+
+def marp_command(cfg: Config, theme_paths: list[Path], md_path: Path, fmt: str, browser: str | None) -> list[str]:
     tool = node_tool(cfg, MARP)
-    argv = [*tool.argv, "--no-config-file", "--theme-set", str(theme_path), *MARP_OPTIONS[fmt]]
+    argv = [*tool.argv, "--no-config-file", "--engine", str(ENGINE), "--theme-set", *map(str, theme_paths), *MARP_OPTIONS[fmt]]
     if browser:
         argv += ["--browser", "chrome", "--browser-path", browser]
     return [*argv, "--output", str(md_path.with_suffix(f".{fmt}")), str(md_path)]
 
 
-def _start_marp(cfg: Config, theme_path: Path, md_path: Path, formats: list[str]) -> dict[str, subprocess.Popen]:
+def _start_marp(cfg: Config, theme_paths: list[Path], md_path: Path, formats: list[str]) -> dict[str, subprocess.Popen]:
     """One marp-cli per format, all at once (HTML needs no browser, PDF and PPTX do)."""
     browser = find_browser(cfg.browser, dict(cfg.env)) if set(formats) - {"html"} else None
     env = dict(cfg.env, CHROME_NO_SANDBOX="1", CHROME_DISABLE_GPU="1", PUPPETEER_SKIP_DOWNLOAD="1")
@@ -166,7 +192,7 @@ def _start_marp(cfg: Config, theme_path: Path, md_path: Path, formats: list[str]
         (md_path.with_suffix(f".{fmt}")).unlink(missing_ok=True)
         try:
             procs[fmt] = subprocess.Popen(
-                marp_command(cfg, theme_path, md_path, fmt, browser), cwd=md_path.parent, env=env,
+                marp_command(cfg, theme_paths, md_path, fmt, browser), cwd=md_path.parent, env=env,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )
         except FileNotFoundError as err:
@@ -198,10 +224,10 @@ def _start_handout(cfg: Config, html_file: Path, output: Path) -> tuple[subproce
     return proc, output
 
 
-def _finish_handout(deck: Deck, handout: tuple[subprocess.Popen, Path], output: Path) -> None:
+def _finish_handout(handout: tuple[subprocess.Popen, Path], output: Path, title: str, author: str) -> None:
     proc, _ = handout
     stdout, stderr = proc.communicate(timeout=600)
     if proc.returncode != 0 or not output.is_file():
         raise tool_failed("handout (deckbuild/node/handout.mjs)", proc.returncode, stderr or stdout)
     report = json.loads(stdout.strip().splitlines()[-1])
-    pdf_post.finish_handout(output, [s["label"] for s in report["slides"]], title=f"{deck.title} (handout)", author=deck.author)
+    pdf_post.finish_handout(output, [s["label"] for s in report["slides"]], title=f"{title} (handout)", author=author)

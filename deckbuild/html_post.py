@@ -4,7 +4,9 @@ marp-cli's bespoke template gives every slide as `<svg data-marpit-svg><foreignO
 inside `<div id=":$p">`. We add, as text edits on that structure (it fails loudly if Marp changes it):
 - each slide a labelled region: `aria-roledescription="slide"`, `aria-label="Slide N of M: <title>"`
   (its first heading), so a screen reader lists and names the slides;
-- the slides inside a `<main>` landmark, with a visually hidden line saying how to move;
+- marp's slide container the page's main landmark (`role="main"`, on the container itself: a
+  wrapper would move it away from the progress bar, which bespoke places by sibling selectors, and
+  the deck would no longer look as marp-cli's), with a visually hidden line saying how to move;
 - an `aria-live` region that announces the slide shown after every change (html_assets/announce.js);
 - ASSETS: the stylesheets and scripts injected (inlined: the deck stays one offline file), each a
   file: deckbuild/html_assets/ (ours), deckbuild/static/replay.js (the story pictures' Replay, which
@@ -88,13 +90,11 @@ def post_process(page: str) -> str:
         raise BuildError("marp-cli's HTML has an unexpected structure (no slide container): deckbuild/html_post.py needs updating",
                          ExitCode.TOOL_FAILED)
     page = label_slides(page)
-    end = page.rfind("</svg></div>")
-    page = page[: end + len("</svg></div>")] + "</main>" + page[end + len("</svg></div>"):]
-    intro = (f'<main id="deck-main" aria-label="Slides"><p class="deck-sr-only">{HOW_TO}</p>'
+    page = page.replace(CONTAINER_OPEN, CONTAINER_OPEN.replace(">", ' role="main" aria-label="Slides">'), 1)
+    intro = (f'<p class="deck-sr-only">{HOW_TO}</p>'
              f'<div id="deck-announcer" class="deck-sr-only" role="status" aria-live="polite" aria-atomic="true"></div>')
-    page = page.replace(CONTAINER_OPEN, intro + CONTAINER_OPEN, 1)
     head = "".join(a.tag() for a in ASSETS if a.where == "head")
-    body = "".join(a.tag() for a in ASSETS if a.where == "body")
+    body = intro + "".join(a.tag() for a in ASSETS if a.where == "body")
     head_at = page.index("</head>")
     page = page[:head_at] + head + page[head_at:]
     body_at = page.rindex("</body>")

@@ -31,6 +31,39 @@ C4_KINDS = ("person", "external_person", "system", "system_db", "system_queue", 
             "external_component_db", "external_component_queue", "boundary", "message")  # Mermaid's THEME_COLOR_LIMIT: cScale0..11, pie1..12
 
 
+# Marp's built-in themes declare none of the properties above: their palettes, read off their CSS
+# (marp-core's default, gaia and uncover, light variant). A deck's own CSS that declares none either
+# gets the one of the built-in theme it @imports (or default's).
+BUILTIN = {
+    "default": {"background": "#ffffff", "text": "#1f2328", "heading": "#1f2328", "accent-green": "#0969da", "accent-coral": "#cf222e",
+                "surface": "#f6f8fa", "color-dimmed": "#59636e", "mode": "light",
+                "font-family": '-apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif'},
+    "gaia": {"background": "#fff8e1", "text": "#455a64", "heading": "#455a64", "accent-green": "#0277bd", "accent-coral": "#c62828",
+             "surface": "#f2ead2", "color-dimmed": "#6a7a7d", "mode": "light",
+             "font-family": 'Lato, "Avenir Next", Avenir, "Trebuchet MS", "Segoe UI", sans-serif'},
+    "uncover": {"background": "#fdfcff", "text": "#202228", "heading": "#202228", "accent-green": "#007cab", "accent-coral": "#c62828",
+                "surface": "#f2f1f4", "color-dimmed": "#5f6368", "mode": "light",
+                "font-family": '"Avenir Next", Avenir, "Trebuchet MS", "Segoe UI", sans-serif'},
+}
+# Categorical fills for a light slide (GitHub's, as marp's default theme uses): dark enough that the
+# slide's light background colour reads on each as a label, and mutually distinct.
+LIGHT_CHART = ("#0969da", "#cf222e", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#bc4c00", "#57606a")
+
+
+def theme_palette(theme: str, themes: dict) -> dict[str, str]:
+    """The palette of the theme a deck is set in: a theme of ours declares its own; Marp's built-in
+    themes, and a custom theme that declares none, get the built-in one they are (or import)."""
+    path = themes.get(theme)
+    if path is not None:
+        css = path.read_text()
+        try:
+            return read_palette(css)
+        except BuildError:
+            imported = re.search(r"""@import(?:-theme)?\s+["'](default|gaia|uncover)["']""", css)
+            return dict(BUILTIN[imported.group(1) if imported else "default"])
+    return dict(BUILTIN.get(theme, BUILTIN["default"]))
+
+
 def read_palette(theme_css: str) -> dict[str, str]:
     palette = {m["name"]: m["value"].strip() for m in PROPERTY_RE.finditer(_strip_comments(theme_css))}
     missing = [name for name in REQUIRED if name not in palette]
@@ -51,7 +84,7 @@ def chart_colours(p: dict[str, str]) -> list[str]:
         if value is None:
             break
         found.append(value)
-    return found or list(DEFAULT_CHART)
+    return found or list(LIGHT_CHART if p.get("mode") == "light" else DEFAULT_CHART)
 
 
 def mermaid_config(p: dict[str, str]) -> dict:
@@ -90,7 +123,7 @@ def mermaid_config(p: dict[str, str]) -> dict:
         # C4 sizes its boxes with fonts of its own ("Open Sans"): measured and drawn in the deck's face instead.
         "c4": {**{f"{kind}FontFamily": family for kind in C4_KINDS}, **_c4_colours(p)},
         "themeVariables": {
-            "darkMode": True,
+            "darkMode": p.get("mode") != "light",
             "fontFamily": p["font-family"],
             "fontSize": "18px",
             "background": bg,

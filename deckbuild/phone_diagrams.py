@@ -136,13 +136,10 @@ def info(svg: str) -> dict:
 
 @dataclass(frozen=True)
 class _Phone:
-    """What diagrams.render_svgs needs of a diagram: its source, and where to report a mistake."""
+    """What diagrams.render_svgs needs of a diagram: its source (and the served key it stands for)."""
 
     source: str
     origin: str
-
-    def where(self):  # a phone variant that Mermaid refuses is not the author's mistake: the original stays
-        raise BuildError(f"the phone layout of a diagram did not render ({self.origin})")
 
 
 class PhoneDiagrams:
@@ -189,18 +186,13 @@ class PhoneDiagrams:
             for group in by_config.values():
                 try:
                     svgs = diagrams.render_svgs(self.cfg, [job[2] for job in group], group[0][3], self._renderer())
-                except BuildError:  # one refused: each alone, so the others still get their phone layout
-                    svgs = [self._one(job) for job in group]
+                except BuildError:  # no renderer (none installed, or it keeps dying): the slides' layouts stay
+                    svgs = [None] * len(group)
                 for job, svg in zip(group, svgs):
-                    chosen = svg.encode() if svg is not None else job[1]
+                    # Mermaid refused the narrow layout (a MermaidError): the slide's own stays
+                    chosen = svg.encode() if isinstance(svg, str) else job[1]
                     self._remember(job[0], (chosen, info(chosen.decode("utf-8", "replace"))))
             return {k: self._done[k][1] for k in keys if self._done.get(k) is not None}
-
-    def _one(self, job) -> str | None:
-        try:
-            return diagrams.render_svgs(self.cfg, [job[2]], job[3], self._renderer())[0]
-        except BuildError:
-            return None
 
     def _remember(self, key: str, value: tuple[bytes, dict] | None) -> None:
         self._done[key] = value

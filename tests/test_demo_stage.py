@@ -78,7 +78,7 @@ def render_talk(tmp_path: Path, captures: dict) -> str:
     root = copy_project(tmp_path / "project")
     cfg = Config(root=root, build_dir=root / "build")
     rendered = render.render_deck(cfg, render.load_deck(cfg, "talk"), {"demos": captures})
-    return "\n".join(slide.text for slide in rendered.slides)
+    return "\n".join(slide.text for slide in rendered.files)
 
 
 def test_keep_going_shows_a_visible_failed_panel(tmp_path: Path):

@@ -259,7 +259,7 @@ def test_every_diagram_says_what_it_shows(rendered_svgs: dict[str, str], name: s
     labels = _visible_labels(svg)
     assert sum(label in alt for label in labels) >= min(2, len(labels)), f"{name}: {alt!r} names none of {labels[:8]}"
     # The <img> the deck gets carries it (escaped), not Mermaid's type name.
-    cfg_slide = render.RenderedSlide(path=Path("x.md"), source="", text="```mermaid\nflowchart LR\n  A\n```\n")
+    cfg_slide = render.RenderedFile(path=Path("x.md"), source="", text="```mermaid\nflowchart LR\n  A\n```\n")
     placed = diagrams.embed(cfg_slide, [(diagrams.Diagram(cfg_slide, 0, 3, "flowchart LR\n  A\n", 1), svg)])
     assert f'alt="{html.escape(alt, quote=True)}"' in placed
 

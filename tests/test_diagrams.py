@@ -118,7 +118,7 @@ def test_a_live_renderer_passed_to_the_pipeline_renders_every_edit(tmp_path: Pat
         pids = live.pids
         for label in ("v2", "v3"):
             (tmp_path / "slides/d/01-a.md").write_text("## D\n\n" + FLOW.format(label=label))
-            _, markdown = pipeline.prepare(cfg, "d", renderer=live)
+            markdown = pipeline.prepare(cfg, "d", renderer=live).markdown
             [data] = [part.split('"', 1)[0] for part in markdown.split('src="data:image/svg+xml;base64,')[1:]]
             svg = base64.b64decode(data).decode()
             assert label in svg and "#39FF14" in svg.upper()  # the edit, themed from the deck's palette

@@ -15,6 +15,9 @@ from tests.conftest import copy_project
 class _Deck:
     """Stands in for LiveDeck: the first rebuild fails the way a bug would, the second works."""
 
+    demos: list[str] = []
+    palette = None
+
     def __init__(self) -> None:
         self.state = DeckState()
         self.calls = 0
@@ -92,42 +95,88 @@ def test_the_slide_and_the_live_run_link_a_run_to_the_same_web_ui_page(tmp_path:
     assert linked == from_slide == f"{ui}/namespaces/default/workflows/order%201%2F2/run-1/history"
 
 
-def test_a_saved_slide_rendered_alone_is_the_slide_the_whole_deck_renders(tmp_path: Path):
-    """The save-to-slide fast path: only the saved file's slides through Jinja, diagrams and
-    marp-core, each among empty slides. Every slide of the real talk comes out exactly as in the
-    whole deck (scoped styles aside: their slides reload), and a save patches that slide alone."""
-    from deckbuild.html_post import label_slides
-    from deckbuild.present.livedeck import SCOPED, LiveDeck
+INHERITING = """---
+theme: gaia
+paginate: true
+header: Inherited header
+headingDivider: 2
+---
+
+# Title
+
+## Two
+
+<!-- _paginate: skip -->
+<!-- class: invert -->
+<!-- footer: from here on -->
+
+## Three
+
+Text of three.
+
+## Four
+
+<!-- _class: lead -->
+<!-- _header: only here -->
+
+---
+
+## Five after a break
+"""
+
+
+def _live(cfg: Config, name: str, marp) -> "LiveDeck":  # noqa: F821
+    from deckbuild.present.livedeck import LiveDeck
+
+    deck = LiveDeck(cfg, name, marp=marp, page_marp=marp)
+    assert deck.first_build() is None and deck.state.error is None, deck.state.error
+    deck.baseline()
+    return deck
+
+
+def test_a_save_patches_exactly_the_slides_a_full_render_changes(tmp_path: Path):
+    """The hot path renders the whole deck warm (marp-core, CSS packed again only when it changed) and
+    sends the slides whose HTML changed. After each save, every slide equals what a fresh build of the
+    saved files renders: for the talk, and for a Marp file whose slides inherit directives (local
+    `class`/`footer`, `_paginate: skip`, a global `headingDivider` and `theme`) from other slides."""
     from deckbuild.present.marp_warm import WarmMarp
-    from deckbuild.render import assemble
     from tests.conftest import REPO
 
     root = copy_project(tmp_path / "project")
+    deck_dir = root / "slides" / "inherit"
+    deck_dir.mkdir()
+    (deck_dir / "talk.md").write_text(INHERITING)
     cfg = Config(root=root, build_dir=root / "build", node_modules=REPO / "node_modules", demos_dir=REPO / "demos")  # captures: read only
     marp = WarmMarp(cfg, tmp_path / "marp.log")
     try:
-        deck = LiveDeck(cfg, "talk", marp=marp, page_marp=marp)
-        assert deck.first_build() is None and deck.state.error is None, deck.state.error  # nothing cached yet
-        deck.baseline()
-        whole, texts, front = list(deck._slides), list(deck._texts), deck._rendered.front_matter
-        sparse_path = tmp_path / "sparse.md"
-        checked = 0
-        for i in range(len(texts)):
-            sparse_path.write_text(assemble(front, [t if j == i else "" for j, t in enumerate(texts)]))
-            alone = label_slides(marp.partial(sparse_path, tmp_path / "partial.json", deck._theme_path, [i])["slides"][str(i)], len(texts))
-            if SCOPED not in whole[i]:
-                assert alone == whole[i], i
-                checked += 1
-        assert checked >= len(texts) - 3
-        # A save of one file: only its slide is rendered and sent, the stages say where the time went.
+        inherit = _live(cfg, "inherit", marp)
+        assert len(inherit._slides) == 6 and inherit.demos == [] and inherit.palette["background"] == "#fff8e1"  # gaia's
+        assert 'data-marpit-pagination="3"' in inherit._slides[3] and "data-marpit-pagination=" not in inherit._slides[1]
+        edits = [
+            ("Text of three.", "Text of three, saved.", {2}),  # one slide, nothing inherited changes
+            ("<!-- footer: from here on -->", "<!-- footer: moved on -->", {1, 2, 3, 4, 5}),  # a local directive: this slide and every later one
+            ("<!-- _paginate: skip -->", "", {0, 1, 2, 3, 4, 5}),  # a spot directive: every page number and total
+            ("headingDivider: 2", "headingDivider: 1", None),  # slides merge: the pages reload
+        ]
+        for old, new, expected in edits:
+            path = deck_dir / "talk.md"
+            path.write_text(path.read_text().replace(old, new))
+            update = inherit.rebuild(frozenset({path}))
+            assert update is not None, inherit.state.error
+            fresh = _live(cfg, "inherit", marp)
+            assert inherit._slides == fresh._slides and inherit._css == fresh._css, old  # the same HTML as rendering everything
+            if expected is None:
+                assert update.reload and update.count == 2  # "# Title" and the slide after the `---`
+            else:
+                assert set(update.slides) == expected and not update.reload, (old, sorted(update.slides))
+        # The talk: one file saved, its slide alone is sent; the stages say where the time went.
+        talk = _live(cfg, "talk", marp)
         slide = root / "slides/talk/03-what-temporal-is.md"
         slide.write_text(slide.read_text().replace("## What Temporal Is", "## What Temporal Is, saved"))
-        update = deck.rebuild(frozenset({slide}))
+        update = talk.rebuild(frozenset({slide}))
         assert list(update.slides) == [2] and not update.reload and "What Temporal Is, saved" in update.slides[2]
         assert set(update.stages) == {"render", "diagrams", "marp-core"}
-        full = LiveDeck(cfg, "talk", marp=marp, page_marp=marp)
-        full.first_build()
-        full.baseline()
-        assert full._slides[2] == update.slides[2]  # the same HTML as rendering everything
+        assert talk._slides == _live(cfg, "talk", marp)._slides
+        assert set(talk.demos) >= {"durability", "inbox", "retries", "versioning"} and "payments" not in talk.demos
     finally:
         marp.close()

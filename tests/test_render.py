@@ -1,4 +1,5 @@
-"""Stage 1 (deck.toml + Jinja2 slides -> Marp Markdown), tested on small decks made here."""
+"""Stage 1 (deck folder -> Jinja2 -> Marp Markdown), tested on small decks made here: numbered files
+with a deck.toml, a Marp file dropped in as it is, and the rule that code is code."""
 
 from __future__ import annotations
 
@@ -11,16 +12,32 @@ from deckbuild.config import REPO_ROOT, Config
 from deckbuild.errors import BuildError
 
 
-def make_project(tmp_path: Path, slides: dict[str, str], manifest: str | None = None) -> Config:
-    (tmp_path / "theme").mkdir()
+def make_project(tmp_path: Path, slides: dict[str, str], manifest: str | None = 'title = "A: B"\ntheme = "midnight-blue"\n[vars]\nwho = "Ada"\n') -> Config:
+    (tmp_path / "theme").mkdir(parents=True)
     (tmp_path / "theme" / "t.css").write_text((REPO_ROOT / "theme/midnight-blue.css").read_text())
     deck = tmp_path / "slides" / "d"
     deck.mkdir(parents=True)
-    (deck / "deck.toml").write_text(manifest or 'title = "A: B"\ntheme = "midnight-blue"\n[vars]\nwho = "Ada"\n')
+    if manifest is not None:
+        (deck / "deck.toml").write_text(manifest)
     (tmp_path / "slides" / "_macros.md.j2").write_text((REPO_ROOT / "slides/_macros.md.j2").read_text())
     for name, text in slides.items():
         (deck / name).write_text(text)
     return Config(root=tmp_path, build_dir=tmp_path / "build")
+
+
+def render_d(cfg: Config, context: dict | None = None) -> render.RenderedDeck:
+    return render.render_deck(cfg, render.load_deck(cfg, "d"), context)
+
+
+def markdown_of(cfg: Config) -> str:
+    rendered = render_d(cfg)
+    return render.assemble(rendered.front_matter, [f.text for f in rendered.files])
+
+
+def error_of(cfg: Config) -> str:
+    with pytest.raises(BuildError) as err:
+        render_d(cfg)
+    return err.value.message
 
 
 def test_slides_render_in_file_name_order_with_variables_and_macros(tmp_path: Path):
@@ -29,28 +46,43 @@ def test_slides_render_in_file_name_order_with_variables_and_macros(tmp_path: Pa
         "01-a.md": "## First\n{% call m.notes() %}say -- this{% endcall %}\n",
         "notes.md": "not a slide: no number",
     })
-    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"))
-    assert [s.path.name for s in rendered.slides] == ["01-a.md", "02-b.md"]
-    assert rendered.slides[1].text == "## Second Ada\n"
-    assert "<!--\nsay — this\n-->" in rendered.slides[0].text  # `--` never ends a comment early
-    markdown = render.assemble(rendered.front_matter, [s.text for s in rendered.slides])
-    assert markdown.startswith('---\nmarp: true\ntheme: midnight-blue\npaginate: true\ntitle: "A: B"\nlang: en\n---\n')  # en unless deck.toml says
-    assert markdown.count("\n---\n") == 2  # end of front matter + one break between the two slides
+    rendered = render_d(cfg)
+    assert [f.path.name for f in rendered.files] == ["01-a.md", "02-b.md"]
+    assert rendered.files[1].text == "## Second Ada\n"
+    assert "<!--\nsay — this\n-->" in rendered.files[0].text  # `--` never ends a comment early
+    markdown = render.assemble(rendered.front_matter, [f.text for f in rendered.files])
+    assert markdown.startswith('---\nmarp: true\ntheme: midnight-blue\ntitle: "A: B"\nlang: en\n---\n')  # en unless something says
+    assert markdown.count("\n---\n") == 2  # end of front matter + one break between the two files
+
+
+def test_slide_files_are_ordered_by_their_number_of_any_width(tmp_path: Path):
+    names = ["1000-e.md", "100-d.md", "010-c.md", "2-b.md", "01-a.md", "10-b2.md"]
+    cfg = make_project(tmp_path, {name: f"## {name}\n" for name in names} | {"x-1.md": "no number", "notes.md": "none", "7.md": "no dash"})
+    assert [f.path.name for f in render_d(cfg).files] == ["01-a.md", "2-b.md", "010-c.md", "10-b2.md", "100-d.md", "1000-e.md"]
 
 
 def test_undefined_is_strict(tmp_path: Path):
     cfg = make_project(tmp_path, {"01-a.md": "ok\n\n{{ nobody }}\n"})
-    with pytest.raises(BuildError) as err:
-        render.render_deck(cfg, render.load_deck(cfg, "d"))
-    assert err.value.message == "slides/d/01-a.md:3: undefined variable: 'nobody' is undefined"
+    assert error_of(cfg) == "slides/d/01-a.md:3: undefined variable: 'nobody' is undefined"
 
 
 def test_error_inside_a_macro_points_at_the_macro_file(tmp_path: Path):
     cfg = make_project(tmp_path, {"01-a.md": "{{ m.broken() }}\n"})
     (tmp_path / "slides/_macros.md.j2").write_text("{% macro broken() %}\n{{ missing_thing }}\n{% endmacro %}\n")
-    with pytest.raises(BuildError) as err:
-        render.render_deck(cfg, render.load_deck(cfg, "d"))
-    assert err.value.message.startswith("slides/_macros.md.j2:2: undefined variable")
+    assert error_of(cfg).startswith("slides/_macros.md.j2:2: undefined variable")
+
+
+def test_errors_name_the_line_in_the_file_across_slide_breaks(tmp_path: Path):
+    text = "## A\n\n---\n\n## B\n\n- fine\n\n---\n\n## C\n\n- {{ nobody }}\n"
+    cfg = make_project(tmp_path, {"05-s.md": text})
+    assert error_of(cfg) == "slides/d/05-s.md:13: undefined variable: 'nobody' is undefined"
+    (tmp_path / "slides/d/05-s.md").write_text(text.replace("- fine", "- {% if %}"))
+    assert error_of(cfg).startswith("slides/d/05-s.md:7: template syntax error")
+
+
+def test_a_file_is_one_template_so_a_block_may_span_slides(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n{% if true %}\n\n---\n\n## B {{ who }}\n{% endif %}\n"})
+    assert render_d(cfg).files[0].text == "## A\n\n\n---\n\n## B Ada\n"
 
 
 def test_missing_slides_and_bad_keys(tmp_path: Path):
@@ -61,111 +93,155 @@ def test_missing_slides_and_bad_keys(tmp_path: Path):
     (tmp_path / "slides/d/deck.toml").write_text('title = "x"\n\ntheme = "midnight-blue"\npaginate = true\nfooter = 1\n')
     with pytest.raises(BuildError, match=r"slides/d/deck.toml:5: unknown key 'footer'"):
         render.load_deck(cfg, "d")
-    (tmp_path / "slides/d/deck.toml").write_text('theme = "midnight-blue"\n')
-    with pytest.raises(BuildError, match=r"deck.toml:1: `title` \(a non-empty string\) is required"):
+    (tmp_path / "slides/d/deck.toml").write_text('theme = "nothing-like-it"\n')
+    with pytest.raises(BuildError, match=r"deck.toml:1: theme 'nothing-like-it' not found.*available: default, gaia, uncover, midnight-blue"):
         render.load_deck(cfg, "d")
+    (tmp_path / "slides/d/deck.toml").write_text('paginate = "yes"\n')
+    with pytest.raises(BuildError, match=r"deck.toml:1: `paginate` must be true or false"):
+        render.load_deck(cfg, "d")
+    (tmp_path / "slides/d/deck.toml").write_text('theme = "gaia"\n')  # Marp's own themes, and no title needed
+    assert render.load_deck(cfg, "d").defaults == (("theme", "gaia"),)
 
 
-def test_themes_are_found_by_their_theme_comment(tmp_path: Path):
+def test_themes_are_found_by_their_theme_comment_in_theme_and_in_the_deck_folder(tmp_path: Path):
     cfg = make_project(tmp_path, {"01-a.md": "x"})
     (tmp_path / "theme" / "other.css").write_text("/* @theme other */\nsection{}")
     (tmp_path / "theme" / "plain.css").write_text("section{}")  # not a Marp theme
+    (tmp_path / "slides/d/mine.css").write_text("/* @theme mine */\n@import 'gaia';")
     assert set(render.available_themes(cfg)) == {"midnight-blue", "other"}
+    assert set(render.theme_files(cfg, tmp_path / "slides/d")) == {"midnight-blue", "other", "mine"}
 
 
-def test_a_thematic_break_inside_a_code_block_is_not_a_slide_break(tmp_path: Path):
-    cfg = make_project(tmp_path, {"01-a.md": "## Code\n\n```yaml\n---\nkey: 1\n```\n"})
-    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"))
-    assert "---\nkey: 1" in rendered.slides[0].text
+# --- a Marp file, as it is ----------------------------------------------------------------------
+
+MARP_FILE = """---
+marp: true
+theme: gaia
+backgroundColor: #fff
+footer: ![w:20](logo.png) Talk: the end
+style: |
+  section { font-size: 30px; }
+---
+
+<!-- _class: lead -->
+# Hello `{{ not.jinja }}`
+
+---
+
+## Code
+
+```jsx
+<div style={{ flex: 1 }}>{items.map(i => <b>{i}</b>)}</div>
+```
+"""
 
 
-# --- several slides per file, numeric file order, exact lines --------------------------------
-
-def render_d(cfg: Config) -> render.RenderedDeck:
-    return render.render_deck(cfg, render.load_deck(cfg, "d"))
-
-
-def error_of(cfg: Config) -> str:
-    with pytest.raises(BuildError) as err:
-        render_d(cfg)
-    return err.value.message
-
-
-def test_slide_files_are_ordered_by_their_number_of_any_width(tmp_path: Path):
-    names = ["1000-e.md", "100-d.md", "010-c.md", "2-b.md", "01-a.md", "10-b2.md"]
-    cfg = make_project(tmp_path, {name: f"## {name}\n" for name in names} | {"x-1.md": "no number", "notes.md": "none", "7.md": "no dash"})
-    rendered = render_d(cfg)
-    assert [s.path.name for s in rendered.slides] == ["01-a.md", "2-b.md", "010-c.md", "10-b2.md", "100-d.md", "1000-e.md"]
+def test_a_marp_file_alone_in_its_folder_is_a_deck_and_its_front_matter_goes_to_marp_untouched(tmp_path: Path):
+    cfg = make_project(tmp_path, {"deck.md": MARP_FILE}, manifest=None)
+    assert "d" in cfg.deck_names()
+    deck = render.load_deck(cfg, "d")
+    assert [p.name for p in deck.slide_paths] == ["deck.md"] and deck.manifest_path is None
+    markdown = markdown_of(cfg)
+    front = MARP_FILE[: MARP_FILE.index("---\n\n<!--") + 4]
+    assert markdown.startswith(front[:-4] + "lang: en\n---\n")  # as written; only the language it does not say is added
+    assert "# Hello `{{ not.jinja }}`" in markdown and "style={{ flex: 1 }}" in markdown
 
 
-def test_a_file_holds_several_slides_split_at_breaks_outside_code_and_comments(tmp_path: Path):
-    source = (
-        "<!-- _class: title -->\n# One\n"          # 1-2
-        "\n---\n\n"                                  # 3-5: break at 4
-        "## Two\n\n```yaml\n---\nkey: 1\n```\n"     # 6-11: a `---` in a code block is YAML
-        "<!--\nnot a break:\n---\n-->\n"             # 12-15: nor in an HTML comment
-        "***\n"                                      # 16: any thematic break is a slide break
-        "<!-- _class: demo -->\n## Three {{ who }}\n"  # 17-18
-    )
-    cfg = make_project(tmp_path, {"010-section.md": source, "020-next.md": "## Four\n"})
-    slides = render_d(cfg).slides
-    assert [s.text.splitlines()[1 if s.text.startswith("<!--") else 0] for s in slides] == ["# One", "## Two", "## Three Ada", "## Four"]
-    assert [(s.path.name, s.first_line) for s in slides] == [("010-section.md", 1), ("010-section.md", 5), ("010-section.md", 17), ("020-next.md", 1)]
-    assert slides[0].text.startswith("<!-- _class: title -->\n")  # per-slide directives stay with their slide
-    assert slides[2].text.startswith("<!-- _class: demo -->\n")
-    assert "---\nkey: 1" in slides[1].text and "not a break:\n---\n-->" in slides[1].text
-    assert slides[1].source.startswith("\n## Two\n")  # each slide's own part of the file
-    markdown = render.assemble(render_d(cfg).front_matter, [s.text for s in slides])
-    assert markdown.count("\n---\n") == 1 + 3 + 2  # end of front matter, three breaks between four slides, the YAML and comment lines
+def test_deck_toml_gives_defaults_and_the_markdown_wins(tmp_path: Path):
+    cfg = make_project(tmp_path, {"deck.md": MARP_FILE}, manifest='title = "From toml"\ntheme = "midnight-blue"\nlang = "sv"\n[vars]\nwho = "Ada"\n')
+    front = render_d(cfg).front_matter
+    assert "theme: gaia\n" in front and "midnight-blue" not in front  # the file says gaia: gaia
+    assert front.endswith('title: "From toml"\nlang: sv\n---\n')  # what it does not say, deck.toml does
 
 
-def test_errors_in_a_later_slide_of_a_file_name_the_line_in_the_file(tmp_path: Path):
-    text = "## A\n\n---\n\n## B\n\n- fine\n\n---\n\n## C\n\n- {{ nobody }}\n"
-    cfg = make_project(tmp_path, {"05-s.md": text})
-    assert error_of(cfg) == "slides/d/05-s.md:13: undefined variable: 'nobody' is undefined"
-    (tmp_path / "slides/d/05-s.md").write_text(text.replace("- fine", "- {% if %}"))
-    assert error_of(cfg).startswith("slides/d/05-s.md:7: template syntax error")
+def test_of_several_markdown_files_the_one_marp_opens_is_the_deck(tmp_path: Path):
+    cfg = make_project(tmp_path, {"README.md": "# About this talk\n", "talk.md": MARP_FILE}, manifest=None)
+    assert [p.name for p in render.load_deck(cfg, "d").slide_paths] == ["talk.md"]
+    (tmp_path / "slides/d/talk.md").write_text("# no front matter\n")
+    with pytest.raises(BuildError, match=r"slides/d: several Markdown files and none .* says `marp: true`.*README.md, talk.md"):
+        render.load_deck(cfg, "d")
 
 
-def test_a_jinja_block_cannot_span_a_slide_break(tmp_path: Path):
-    cfg = make_project(tmp_path, {"01-a.md": "## A\n{% if true %}\n\n---\n\n## B\n{% endif %}\n"})
-    message = error_of(cfg)
-    assert message.startswith("slides/d/01-a.md:")
-    assert "cannot span a slide break" in message
+def test_numbered_files_the_first_may_carry_the_front_matter_and_only_the_first(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "---\ntheme: uncover\n---\n\n# One {{ who }}\n", "02-b.md": "## Two\n"})
+    markdown = markdown_of(cfg)
+    assert markdown.startswith("---\ntheme: uncover\ntitle: \"A: B\"\nlang: en\n---\n")  # theme: the file's
+    assert "# One Ada" in markdown
+    (tmp_path / "slides/d/02-b.md").write_text("---\n\n## Two\n")
+    assert error_of(cfg).startswith("slides/d/02-b.md:1: this file starts with a `---` line: only the deck's first file may have front matter")
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("## A\n\n---\n", 3),  # a break at the end of the file
-    ("---\n## A\n", 1),  # at the start
-    ("## A\n\n---\n\n---\n\n## B\n", 5),  # two in a row: the second one
+def test_errors_after_a_front_matter_keep_the_files_line_numbers(tmp_path: Path):
+    cfg = make_project(tmp_path, {"deck.md": "---\nmarp: true\nstyle: |\n  a {}\n---\n\n# T\n\n{{ nobody }}\n"}, manifest=None)
+    assert error_of(cfg) == "slides/d/deck.md:9: undefined variable: 'nobody' is undefined"
+    (tmp_path / "slides/d/deck.md").write_text("---\nmarp: true\n\n# never closed\n")
+    assert error_of(cfg).startswith("slides/d/deck.md:1: this front matter is never closed")
+
+
+def test_a_file_that_renders_to_nothing_is_named(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n", "02-b.md": "{% if false %}\n## B\n{% endif %}\n"})
+    assert error_of(cfg).startswith("slides/d/02-b.md:1: this file renders to nothing")
+
+
+# --- code is code ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", [
+    "```jsx\n<div style={{ flex: 1 }} />\n```",  # JSX
+    "```yaml\n- name: {{ item.name }}\n  loop: \"{{ users }}\"\n```",  # Ansible
+    "```go\n{{- range .Items }}{{ .Name }}{{- end }}\n```",  # Go text/template
+    "~~~yaml\nrun: echo ${{ github.sha }} {% raw %}\n~~~",  # GitHub Actions, and Jinja's own words as text
+    "    {{ indented code }}",  # indented code
+    "- item\n\n      {{ code in a list item }}",
+    "Inline `{{ span }}` and ``a ` {%b%}`` in prose.",
+    "A [link](https://api.example.com/q?f={%22id%22:1}) and ![img](x.png?{{y}}).",
+    "An autolink <https://x.io/{{a}}> and https://x.io/{%22b%22} bare.",
+    "[ref]: https://x.io/{{ref}}",
+    "Math $x^{{2}}$ and\n\n$$\n\\frac{{a}}{b}\n$$",
+    "> quoted `{{ q }}`",
 ])
-def test_an_empty_slide_is_refused_at_its_break(tmp_path: Path, text: str, line: int):
-    cfg = make_project(tmp_path, {"01-a.md": text})
-    assert error_of(cfg).startswith(f"slides/d/01-a.md:{line}: empty slide")
+def test_braces_in_code_are_shown_as_written(tmp_path: Path, code: str):
+    cfg = make_project(tmp_path, {"01-a.md": f"## {{{{ who }}}}\n\n{code}\n\n- {{{{ who }}}} again\n"})
+    text = render_d(cfg).files[0].text
+    assert text == f"## Ada\n\n{code}\n\n- Ada again\n"
 
 
-def test_a_break_produced_by_rendering_is_refused_at_its_line(tmp_path: Path):
-    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## B\n\n{{ rule }}\n\n- x\n"}, manifest='title = "t"\ntheme = "midnight-blue"\n[vars]\nrule = "---"\n')
-    assert error_of(cfg).startswith("slides/d/01-a.md:7: rendering this slide produced a slide break")
+def test_braces_in_prose_are_still_templates_and_a_mistake_names_the_rule(tmp_path: Path):
+    cfg = make_project(tmp_path, {"01-a.md": "## A\n\nhexagon: A{{Decision?}}\n"})
+    message = error_of(cfg)
+    assert message.startswith("slides/d/01-a.md:3: template syntax error")
+    assert "braces in code" in message and "{% raw %}...{% endraw %}" in message
+    (tmp_path / "slides/d/01-a.md").write_text("## A\n\n{% raw %}hexagon: A{{Decision?}}{% endraw %}\n")
+    assert render_d(cfg).files[0].text == "## A\n\nhexagon: A{{Decision?}}\n"
 
 
 def test_a_mermaid_hexagon_in_a_slide_is_mermaid_not_jinja(tmp_path: Path):
-    """Issue 7: `A{{Decision}}` used to fail with `template syntax error: unexpected char`."""
     body = "flowchart LR\n    A{{Decision?}} --> B{{ Next }}\n    B --> C[\"{% not jinja %}\"]\n"
     cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## {{ who }}\n\n```mermaid\n" + body + "```\n\n- {{ who }}\n"})
-    slide = render_d(cfg).slides[1]
-    assert slide.text == "## Ada\n\n```mermaid\n" + body + "```\n\n- Ada\n"  # Jinja outside the fence still works
+    assert render_d(cfg).files[0].text == "## A\n\n---\n\n## Ada\n\n```mermaid\n" + body + "```\n\n- Ada\n"
     from deckbuild import diagrams
     (diagram,) = diagrams.find_diagrams(render_d(cfg), cfg)
     assert diagram.source == body and diagram.where() == (tmp_path / "slides/d/01-a.md", 7)
 
 
+def test_a_mermaid_fence_inside_the_authors_own_raw_block_builds(tmp_path: Path):
+    """A deck written for the old rule ({% raw %} around braces) builds the same."""
+    body = "flowchart LR\n  A{{Decision}} --> B\n"
+    texts = []
+    for source in ("## A\n\n{% raw %}\n```mermaid\n" + body + "```\n{% endraw %}\n", "## A\n\n```mermaid\n" + body + "```\n",
+                   "## A\n\n{% raw %}```mermaid\n" + body + "```{% endraw %}\n", "## A\n\n{% if true %}\n```mermaid\n" + body + "```\n{% endif %}\n"):
+        (tmp_path / str(len(texts))).mkdir()
+        cfg = make_project(tmp_path / str(len(texts)), {"01-a.md": source})
+        texts.append(render_d(cfg).files[0].text)
+    assert all("A{{Decision}}" in text for text in texts)
+    assert texts[0].replace("\n\n\n", "\n\n").strip() == texts[1].strip() == texts[3].replace("\n\n\n", "\n\n").strip()
+
+
 def test_a_diagram_generated_by_a_macro_still_renders_its_template(tmp_path: Path):
     """`{% call m.mermaid() %}` writes a ```mermaid fence whose body is a template (the performance
-    chart is made from data this way): that fence is the macro's, so it is still Jinja."""
+    chart is made from data this way): that fence is the macro's output, so it is still Jinja."""
     body = "{% call m.mermaid() %}pie\n{% for name, n in parts %}  \"{{ name }}\" : {{ n }}\n{% endfor %}{% endcall %}\n"
     cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## Chart\n\n" + body})
-    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"parts": [("a", 1), ("b", 2)]})
+    rendered = render_d(cfg, {"parts": [("a", 1), ("b", 2)]})
     from deckbuild import diagrams
     (diagram,) = diagrams.find_diagrams(rendered, cfg)
     assert diagram.source.startswith("pie") and '"b" : 2' in diagram.source and "{{" not in diagram.source
@@ -179,51 +255,23 @@ def test_a_demo_panel_draws_the_captured_run_as_a_story_picture(tmp_path: Path):
     capture = {"demo": "x", "history": history, "command": "python -m demos.x", "source_path": "demos/x", "captured_at": "2026-01-01T00:00:00",
                "versions": {"temporalio": "1", "server": "2"}}
     cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n<!-- _class: demo -->\n## Demo\n\n{{ m.demo_panel(cap) }}\n"})
-    rendered = render.render_deck(cfg, render.load_deck(cfg, "d"), {"cap": capture})
+    rendered = render_d(cfg, {"cap": capture})
     from deckbuild import diagrams
     assert diagrams.find_diagrams(rendered, cfg) == []
-    text = rendered.slides[1].text
+    text = rendered.files[0].text
     svg = text[text.index("<svg"): text.index("</svg>") + 6]
     assert 'class="story"' in svg and "signal approve" in svg and "flaky" in svg
     assert "\n" not in svg and "<b>" not in svg  # the signal's payload "ada <b>" is not in the picture, and never raw
-
-
-def test_literal_braces_outside_a_mermaid_fence_name_the_cause_and_the_fix(tmp_path: Path):
-    cfg = make_project(tmp_path, {"01-a.md": "## A\n\n---\n\n## B\n\n```text\nhexagon: A{{Decision?}}\n```\n"})
-    message = error_of(cfg)
-    assert message.startswith("slides/d/01-a.md:8: template syntax error")
-    assert "{% raw %}...{% endraw %}" in message
-    (tmp_path / "slides/d/01-a.md").write_text("## A\n\n{% raw %}hexagon: A{{Decision?}}{% endraw %}\n")
-    assert render_d(cfg).slides[0].text == "## A\n\nhexagon: A{{Decision?}}\n"
 
 
 def test_the_deck_language_is_checked_and_reaches_the_front_matter(tmp_path: Path):
     (tmp_path / "ok").mkdir()
     (tmp_path / "bad").mkdir()
     cfg = make_project(tmp_path / "ok", {"01-a.md": "## A\n"}, manifest='title = "T"\ntheme = "midnight-blue"\nlang = "en-GB"\n')
-    assert "\nlang: en-GB\n" in render.render_deck(cfg, render.load_deck(cfg, "d")).front_matter
+    assert "\nlang: en-GB\n" in render_d(cfg).front_matter
     cfg = make_project(tmp_path / "bad", {"01-a.md": "## A\n"}, manifest='title = "T"\ntheme = "midnight-blue"\nlang = "C"\n')
     with pytest.raises(BuildError, match=r'deck\.toml:3: `lang` must be a language tag like "en" or "en-GB", not \'C\''):
         render.load_deck(cfg, "d")
-
-
-def test_a_mermaid_fence_inside_the_authors_own_raw_block_builds(tmp_path: Path):
-    """The build's own hint says to use {% raw %} for literal braces: a fence inside one must build,
-    and come out the same as one outside it (any valid Jinja around a fence works)."""
-    body = "flowchart LR\n  A{{Decision}} --> B\n"
-    raw = "## A\n\n{% raw %}\n```mermaid\n" + body + "```\n{% endraw %}\n"
-    plain = "## A\n\n```mermaid\n" + body + "```\n"
-    inline = "## A\n\n{% raw %}```mermaid\n" + body + "```{% endraw %}\n"
-    texts = []
-    for source in (raw, plain, inline):
-        (tmp_path / str(len(texts))).mkdir()
-        cfg = make_project(tmp_path / str(len(texts)), {"01-a.md": source})
-        texts.append(render_d(cfg).slides[0].text)
-    assert "A{{Decision}}" in texts[0] and texts[0].replace("\n\n\n", "\n\n") .strip() == texts[1].strip()
-    assert "A{{Decision}}" in texts[2]
-    (tmp_path / "if").mkdir()
-    cfg = make_project(tmp_path / "if", {"01-a.md": "## A\n\n{% if true %}\n```mermaid\n" + body + "```\n{% endif %}\n"})
-    assert "A{{Decision}}" in render_d(cfg).slides[0].text
 
 
 def test_a_slide_saved_in_another_encoding_is_named_with_its_line(tmp_path: Path):

@@ -172,7 +172,7 @@ def test_slides_are_named_regions_and_changes_are_announced(deck_page, deck):
     name, _ = deck
     page = deck_page
     assert page.evaluate("document.documentElement.lang") == "en"
-    labels = page.locator("main section[aria-roledescription=slide]").evaluate_all("ss => ss.map(s => s.getAttribute('aria-label'))")
+    labels = page.locator("[role=main] section[aria-roledescription=slide]").evaluate_all("ss => ss.map(s => s.getAttribute('aria-label'))")
     assert len(labels) == slide_count(page)
     if name == "talk":
         assert labels == [f"Slide {n} of {len(SLIDE_TITLES)}: {t}" for n, t in enumerate(SLIDE_TITLES, 1)]
@@ -186,7 +186,7 @@ def test_slides_are_named_regions_and_changes_are_announced(deck_page, deck):
     page.wait_for_function(f"location.hash === '#{len(labels)}'")
     page.wait_for_function("n => document.getElementById('deck-announcer').textContent === n", arg=labels[-1])
     # A screen reader's view of the active slide: a region named after the slide.
-    snapshot = page.locator("main").aria_snapshot()
+    snapshot = page.locator("[role=main]").aria_snapshot()
     assert f'region "{labels[-1]}"' in snapshot, snapshot[:400]
 
 

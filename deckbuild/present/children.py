@@ -137,14 +137,11 @@ class MarpChild:
     def __init__(self, child: Child[Any]):
         self.child = child
 
-    def slides(self, *args: Any) -> dict:
-        return self.child.call(lambda marp: marp.slides(*args))
+    def deck(self, *args: Any, **kwargs: Any) -> dict:
+        return self.child.call(lambda marp: marp.deck(*args, **kwargs))
 
     def convert(self, *args: Any) -> float:
         return self.child.call(lambda marp: marp.convert(*args))
-
-    def partial(self, *args: Any) -> dict:
-        return self.child.call(lambda marp: marp.partial(*args))
 
     @property
     def pid(self) -> int | None:

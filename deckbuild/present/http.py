@@ -87,7 +87,8 @@ def make_app(session: Served) -> web.Application:
         path = request.path
         if path.startswith("/r/"):  # the room's own checks (room_http)
             response = await handler(request)
-        elif path.startswith("/__present/") and not path.endswith((".js", ".css", ".svg")) or request.method not in ("GET", "HEAD"):
+        elif (path.startswith("/__present/") and not path.endswith((".js", ".css", ".svg")) and not path.startswith("/__present/asset/")
+              or request.method not in ("GET", "HEAD")):
             if not presenter(request):
                 return web.Response(status=403, text="forbidden: the presenter's\n")
             if request.method not in ("GET", "HEAD"):
@@ -105,6 +106,7 @@ def make_app(session: Served) -> web.Application:
     app = web.Application(middlewares=[checked], client_max_size=MAX_BODY)
     app.router.add_get("/", lambda r: _deck_page(session, r, presenter(r)))
     app.router.add_get("/__present/svg/{key}.svg", lambda r: _svg(session, r.match_info["key"]))
+    app.router.add_get("/__present/asset/{key}", lambda r: _asset(session, r.match_info["key"]))
     app.router.add_get("/__present/client.js", lambda r: web.FileResponse(STATIC / "client.js"))
     app.router.add_get("/__present/client.css", lambda r: web.FileResponse(STATIC / "client.css"))
     app.router.add_get("/__present/room.js", lambda r: web.FileResponse(STATIC / "room.js"))
@@ -166,6 +168,17 @@ async def _svg(session: Served, key: str) -> web.Response:
         return web.Response(status=404)
     # Content-addressed: the name changes when the diagram does, so the browser may keep it.
     return web.Response(body=svg, content_type="image/svg+xml", headers={"Cache-Control": "max-age=86400, immutable"})
+
+
+async def _asset(session: Served, key: str) -> web.StreamResponse:
+    """A local image the deck shows (only those: the key is its content hash, listed when rendered)."""
+    from deckbuild.assets import IMAGE_TYPES
+
+    path = session.deck.state.assets.get(key)
+    if path is None or not path.is_file():
+        return web.Response(status=404)
+    return web.Response(body=path.read_bytes(), content_type=IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream"),
+                        headers={"Cache-Control": "max-age=86400, immutable"})
 
 
 async def _events(session: Served, request: web.Request) -> web.StreamResponse:

@@ -1,6 +1,6 @@
-"""A long-lived marp-cli (deckbuild/node/marp_server.cjs) for the live deck: converting the deck's
-Markdown costs tens of milliseconds warm, against about a second for a fresh `marp` process (Node
-start-up and module loading on every save)."""
+"""A long-lived Marp (deckbuild/node/marp_server.cjs): marp-cli's full page and marp-core's slides
+in tens of milliseconds warm, against about a second for a fresh `marp` process (Node start-up and
+module loading on every save). The build asks one, once, what the deck's directives are."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
-from deckbuild.export import MARP_OPTIONS
+from deckbuild.export import ENGINE, MARP_OPTIONS
 from deckbuild.present import proctree
 from deckbuild.tools import MARP, node_tool
 
@@ -49,23 +49,20 @@ class WarmMarp:
             raise BuildError(f"warm marp-cli answered request {reply.get('id')} instead of {request_id}", ExitCode.TOOL_FAILED)
         return reply
 
-    def convert(self, markdown_path: Path, output_path: Path, theme_path: Path) -> float:
+    def convert(self, markdown_path: Path, output_path: Path, theme_paths: list[Path]) -> float:
         """Markdown -> bespoke HTML (the same options as the exported deck). Returns marp's ms."""
-        argv = ["--no-config-file", "--theme-set", str(theme_path), *MARP_OPTIONS["html"], "--output", str(output_path), str(markdown_path)]
+        argv = ["--no-config-file", "--engine", str(ENGINE), "--theme-set", *map(str, theme_paths), *MARP_OPTIONS["html"], "--output", str(output_path),
+                str(markdown_path)]
         return self._request({"argv": argv}, output_path)
 
-    def slides(self, markdown_path: Path, output_path: Path, theme_path: Path) -> dict:
-        """Markdown -> each slide's HTML, the CSS and the notes, by marp-core alone (the hot path of
-        a save: a few tens of ms). The same engine marp-cli uses, with its bespoke options."""
-        request = {"markdown_path": str(markdown_path), "output_path": str(output_path), "theme_path": str(theme_path)}
-        self._request({"slides": request}, output_path)
-        return json.loads(output_path.read_text())
-
-    def partial(self, markdown_path: Path, output_path: Path, theme_path: Path, indexes: list[int]) -> dict:
-        """Only the slides at `indexes` of a Markdown whose other slides are empty: their HTML and
-        notes, no CSS (a save's fastest path; LiveDeck decides when it applies)."""
-        request = {"markdown_path": str(markdown_path), "output_path": str(output_path), "theme_path": str(theme_path), "indexes": indexes}
-        self._request({"partial": request}, output_path)
+    def deck(self, markdown_path: Path, output_path: Path, theme_paths: list[Path], *, css: bool = True, front_matter: str | None = None) -> dict:
+        """The whole deck by marp-core alone (a save's hot path, tens of ms warm): each slide's HTML,
+        the CSS (packed again only when what shapes it changed), the notes, and what marp read:
+        `globals` (global directives), `asked` (themes asked for), `themes` (those it has), `lines`
+        (where each slide starts), `front_matter` (Marp's reading of `front_matter`, when given)."""
+        request = {"markdown_path": str(markdown_path), "output_path": str(output_path), "theme_paths": list(map(str, theme_paths)),
+                   "css": css, "front_matter": front_matter}
+        self._request({"deck": request}, output_path)
         return json.loads(output_path.read_text())
 
     def _request(self, body: dict, output_path: Path) -> float:

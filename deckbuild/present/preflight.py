@@ -26,7 +26,8 @@ def static_checks(cfg: Config, deck_name: str, port: int, *, with_temporal: bool
     checks = []
     try:
         deck = render.load_deck(cfg, deck_name)
-        checks.append(Check("deck", True, f"slides/{deck_name}: {len(deck.slide_paths)} slide files"))
+        files = f"{len(deck.slide_paths)} slide files" if len(deck.slide_paths) > 1 else f"{deck.slide_paths[0].name} (one Markdown file)"
+        checks.append(Check("deck", True, f"slides/{deck_name}: {files}" + ("" if deck.manifest_path else ", no deck.toml")))
     except BuildError as err:
         checks.append(Check("deck", False, err.message, blocking=True))
     checks.append(Check("port", port_free(port), f"127.0.0.1:{port} free" if port_free(port)
@@ -44,14 +45,14 @@ def static_checks(cfg: Config, deck_name: str, port: int, *, with_temporal: bool
         checks.append(Check("browser", False, err.message + " (needed only to render changed diagrams)"))
     if with_temporal:
         checks.append(_temporal_check(cfg))
-        checks.append(Check("workers", True, "start once Temporal answers (state shown on the slides)"))
+        checks.append(Check("workers", True, "the workers of the demos the deck shows start once Temporal answers (state shown on the slides)"))
     return checks
 
 
 def _temporal_check(cfg: Config) -> Check:
     address = cfg.getenv("TEMPORAL_ADDRESS")
     if address:
-        return Check("temporal", True, f"TEMPORAL_ADDRESS={address}: connecting behind the first slide")
+        return Check("temporal", True, f"TEMPORAL_ADDRESS={address}: connecting behind the first slide, if the deck shows a demo")
     from demos.common.server import DemoError, temporal_cli_path
 
     try:
@@ -59,7 +60,7 @@ def _temporal_check(cfg: Config) -> Check:
     except DemoError as err:
         return Check("temporal", False, f"{err}; slides will show their captured runs")
     state = "ports 7233/8233" if port_free(7233) and port_free(8233) else "free ports (7233 or 8233 is taken)"
-    return Check("temporal", True, f"dev server {os.path.relpath(cli, cfg.root)} starting behind the first slide on {state}")
+    return Check("temporal", True, f"dev server {os.path.relpath(cli, cfg.root)}, started behind the first slide on {state} if the deck shows a demo")
 
 
 def table(checks: list[Check]) -> str:

@@ -8,6 +8,7 @@ import asyncio
 import sys
 import time
 
+from deckbuild import demos
 from deckbuild.config import Config
 from deckbuild.errors import ExitCode
 from deckbuild.present.session import PresentSession
@@ -61,7 +62,7 @@ async def _until(condition, timeout_s: float) -> None:
 
 
 async def _rehearse(cfg: Config, names: list[str] | None) -> int:
-    session = PresentSession(cfg, "talk", port=0, out=lambda line: print(line, flush=True))
+    session = PresentSession(cfg, "talk", port=0, out=lambda line: print(line, flush=True), demo_names=demos.demo_names(cfg))
     available = [n for n in session.demo_names() if session.live.module(n) is not None]
     names = names or available
     unknown = [n for n in names if n not in available]

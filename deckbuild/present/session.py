@@ -22,7 +22,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from deckbuild import demos, diagrams, render
+from deckbuild import demos, diagrams
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.present import preflight, proctree
@@ -42,7 +42,7 @@ DEFAULT_PORT = 8090
 
 class PresentSession:
     def __init__(self, cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, out: Callable[[str], None] = print,
-                 share: Share | None = None):
+                 share: Share | None = None, demo_names: list[str] | None = None):
         self.cfg = cfg
         self.deck_name = deck_name
         self.port = port
@@ -59,6 +59,9 @@ class PresentSession:
         self.log_dir = cfg.build_dir / ".present" / "logs"
         self._out = out
         self._with_temporal = with_temporal
+        self._demo_names = demo_names  # None: the demos the deck shows (a rehearsal passes all of them)
+        self._temporal_started = False
+        self._warned: tuple[str, ...] = ()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.temporal = TemporalOwner(cfg.root, self.log_dir, self._temporal_changed, env=dict(cfg.env))
@@ -66,8 +69,7 @@ class PresentSession:
         from deckbuild.present.live_demos import LiveDemos
 
         self.live = LiveDemos(self)
-        self.deck: LiveDeck  # set in run()
-        self.palette = _deck_palette(cfg, deck_name)  # the live pictures' colours
+        self.deck: LiveDeck | None = None  # set in run()
         # The long-lived helpers, each kept alive by its owner (children.py): the hot path (changed
         # slides by marp-core), the full page by marp-cli behind it, the Mermaid renderer.
         self.marp = self._marp_child("marp-core (changed slides)", "marp-slides.log")
@@ -112,6 +114,8 @@ class PresentSession:
             "version": built.version if built else None,
             "error": self.deck.state.error,
             "temporal": self.temporal.state.as_dict(),
+            "demos": self.demo_names(),
+            "warnings": list(self.deck.state.warnings),
             "workers": {name: self.workers.status(name) for name in self.demo_names()},
             "pids": {"marp": _first(self.marp.pids), "page_marp": _first(self.page_marp.pids), "workers": self.workers.all_pids(), "temporal": self.temporal.state.pid,
                      "diagrams": self.renderer.pids},
@@ -121,7 +125,21 @@ class PresentSession:
         }
 
     def demo_names(self) -> list[str]:
-        return demos.demo_names(self.cfg)
+        """The demos this session runs: those the deck's slides show (their workers only), in order."""
+        if self._demo_names is not None:
+            return list(self._demo_names)
+        known = demos.demo_names(self.cfg)
+        return [name for name in (self.deck.demos if self.deck else []) if name in known]
+
+    @property
+    def palette(self) -> dict[str, str]:
+        """The live pictures' colours: the deck's palette (its theme's)."""
+        colours = self.deck.palette if self.deck else None
+        if colours is None:
+            from deckbuild.palette import read_palette
+
+            colours = read_palette((self.cfg.theme_dir / "midnight-blue.css").read_text())
+        return colours
 
     # --- lifecycle -----------------------------------------------------------------------------------
     async def run(self) -> int:
@@ -136,8 +154,7 @@ class PresentSession:
             return int(ExitCode.MISSING_TOOL)
         try:
             await self._serve_deck()
-            if self._with_temporal:
-                self._tasks.append(asyncio.create_task(self._start_temporal_behind_the_first_slide()))
+            self._start_temporal_if_used()
             self._tasks.append(asyncio.create_task(self._rebuild_loop()))
             self._tasks.append(asyncio.create_task(self._warm_diagram_renderer()))
             await self._stop.wait()
@@ -156,6 +173,7 @@ class PresentSession:
         if built is None and self.deck.state.error is None:  # not in the cache: marp-cli writes the page
             await marps
             built = await loop.run_in_executor(None, self.deck.rebuild_page)
+        self._tell_warnings()
         if built is None:
             self._out(f"present: the deck does not build yet (fix it and save; the page shows the error):\n  {self.deck.state.error}")
             self.hub.publish("build", {"error": self.deck.state.error}, topic="build")
@@ -175,10 +193,40 @@ class PresentSession:
             self._out(qr_text(self.audience_url).rstrip("\n"))
             self._out(f"present: share mode: the deck's port listens on {self.share.bind} (audience pages, at most {self.room.max_devices} devices); "
                       "Temporal, its Web UI, the workers and the renderers stay on 127.0.0.1")
-        self._out("present: Web UI          (comes up with Temporal; printed below)" if self._with_temporal else "present: Temporal        off")
+        self._say_what_runs()
         self._out("present: Ctrl-C stops everything")
         await marps
         self._tasks.append(asyncio.create_task(self._watch_children()))
+
+    def _tell_warnings(self) -> None:
+        """What marp would pass over in silence (a theme nobody provides...), once per change."""
+        warnings = self.deck.state.warnings
+        if warnings != self._warned:
+            self._warned = warnings
+            for line in warnings:
+                self._out(f"present: {line}")
+                self.hub.publish("notice", {"text": line})
+
+    def _say_what_runs(self) -> None:
+        """What is started for this deck, and what is not and why (a deck starts only what it uses)."""
+        known = demos.demo_names(self.cfg)
+        shown = self.demo_names()
+        if not self._with_temporal:
+            self._out("present: Temporal        off (--no-temporal)")
+        elif not shown:
+            self._out("present: Temporal        not started: no slide of this deck shows a demo (no server, no workers; "
+                      "a demo slide added while presenting starts them)")
+        else:
+            skipped = [n for n in known if n not in shown]
+            self._out(f"present: demos           {', '.join(shown)}: Temporal and their workers start behind the first slide"
+                      + (f"; not started: {len(skipped)} demo(s) this deck does not show ({', '.join(skipped)})" if skipped else ""))
+            self._out("present: Web UI          (comes up with Temporal; printed below)")
+
+    def _start_temporal_if_used(self) -> None:
+        """Temporal and the workers, once, when the deck shows a demo (now or after a save)."""
+        if self._with_temporal and not self._temporal_started and self.demo_names():
+            self._temporal_started = True
+            self._tasks.append(asyncio.create_task(self._start_temporal_behind_the_first_slide()))
 
     async def _start_temporal_behind_the_first_slide(self, wait_s: float = 3.0, after_page_s: float = 1.0) -> None:
         """The dev server and a dozen worker processes (each importing the SDK) take both cores for
@@ -265,6 +313,8 @@ class PresentSession:
                 if update.reload:  # the pages will load the full page: let marp-cli write it first
                     await loop.run_in_executor(None, self.deck.rebuild_page)
                 self._publish_deck(update)
+                self._tell_warnings()
+                self._start_temporal_if_used()  # a demo slide added while presenting
                 stages = ", ".join(f"{k} {v * 1000:.0f}" for k, v in update.stages.items())
                 self._out(f"present: rebuilt in {(time.perf_counter() - started) * 1000:.0f} ms ({stages}; "
                           f"{len(update.slides)} slide(s) changed{', pages reload' if update.reload else ''})")
@@ -332,8 +382,9 @@ class PresentSession:
                      pids=lambda m: [m.pid], tail=lambda m: m.log_tail(), report=self._child_news)
 
     def _start_renderer(self):
-        theme_css = render.load_deck(self.cfg, self.deck_name).theme_path.read_text()
-        return diagrams.MermaidRenderer(self.cfg, diagrams.mermaid_config(theme_css)).start()
+        from deckbuild.palette import mermaid_config
+
+        return diagrams.MermaidRenderer(self.cfg, mermaid_config(self.palette)).start()
 
     def _child_news(self, line: str) -> None:
         """One line in the terminal and on the open pages (a notice, never in the way)."""
@@ -524,15 +575,6 @@ def _close_renderer(renderer) -> None:
     tree = proctree.tree_of(list(renderer.pids))  # before stopping it reparents the tail
     renderer.close()
     proctree.reap(tree)
-
-
-def _deck_palette(cfg: Config, deck_name: str) -> dict[str, str]:
-    from deckbuild.palette import read_palette
-
-    try:
-        return read_palette(render.load_deck(cfg, deck_name).theme_path.read_text())
-    except BuildError:  # the deck does not load yet: preflight says why; pictures use the default theme
-        return read_palette((cfg.theme_dir / "midnight-blue.css").read_text())
 
 
 def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, share: Share | None = None) -> int:
