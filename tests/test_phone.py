@@ -2,8 +2,8 @@
 real `build.py present --share` sessions, the presenter's laptop and phones as separate Chromium
 contexts (390x844 and 360x740 held upright, 844x390 held sideways), every request over loopback.
 
-Every slide of the training deck and of a plain Marp deck (tests/data/plain_marp: no macros, no demos, a
-light theme of its own) is shown on each phone: held upright the slide is reflowed (text >= 16 px,
+Every slide of the training deck and of a plain Marp deck (tests/data/plain_marp: one Marp file as any
+Marp tool reads it, Marp's default theme, a picture beside it; no macros, no demos) is shown on each phone: held upright the slide is reflowed (text >= 16 px,
 diagram labels >= 14 px, nothing scrolls the page sideways, controls >= 44 px and never over the slide,
 pinch-zoom on); held sideways it is the slide as projected. The talk's slides and its live runs are
 measured in tests/test_present_share.py, on that module's session (Temporal and workers running).
@@ -42,9 +42,7 @@ def deck(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     else:
         present = PresentProcess.on_copy(tmp_path_factory.mktemp("phone-plain") / "project", temporal=False, share=True,
                                          extra_args=("--deck", "plain", "--bind", "127.0.0.1"))
-        shutil.copytree(PLAIN, present.root / "slides/plain")
-        shutil.copy(REPO / "tests/data/plain_marp_theme.css", present.root / "theme/plain.css")
-        (present.root / "slides/plain/deck.toml").write_text((PLAIN / "deck.toml").read_text().replace("midnight-blue", "plain"))
+        shutil.copytree(PLAIN, present.root / "slides/plain")  # dropped in as it is: one Marp file and its picture
     present.start()
     try:
         present.wait_for(lambda: "present: audience" in present.output(), 60, "the audience URL")

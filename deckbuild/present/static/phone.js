@@ -113,14 +113,23 @@
     root.setProperty('--phone-bg', bg);
     root.setProperty('--phone-fg', cs.color);
     root.setProperty('--phone-font', cs.fontFamily);
-    const link = section.querySelector('a, strong');
-    const accent = cs.getPropertyValue('--accent-green').trim() || cs.getPropertyValue('--color-highlight').trim() || (link ? getComputedStyle(link).color : '');
-    if (accent) root.setProperty('--phone-accent', accent);
+    const link = section.querySelector('a') || Array.from(slides()).map((svg) => svg.querySelector('a')).find(Boolean);
+    const accent = cs.getPropertyValue('--accent-green').trim() || cs.getPropertyValue('--color-highlight').trim()
+      || (link ? getComputedStyle(link).color : '') || cs.color;
+    root.setProperty('--phone-accent', accent);
     const bad = cs.getPropertyValue('--accent-coral').trim();
     if (bad) root.setProperty('--phone-bad', bad);
     // Quieter text (a card's number, a time): between the text and the background, still >= 4.5:1.
     root.setProperty('--phone-dim', `color-mix(in srgb, ${cs.color} 72%, ${bg})`);
-    root.setProperty('--phone-accent-fg', bg);
+    // Text on the accent (the LIVE tag, the pill): black or white, whichever reads better on it.
+    const probe = el('span');
+    probe.style.color = accent;
+    document.body.appendChild(probe);
+    const rgb = (getComputedStyle(probe).color.match(/[\d.]+/g) || [0, 0, 0]).slice(0, 3).map(Number);
+    probe.remove();
+    const lum = rgb.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const l = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    root.setProperty('--phone-accent-fg', (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? '#000000' : '#ffffff');
     root.setProperty('--phone-btn-bg', cs.color);
     root.setProperty('--phone-btn-fg', bg);
     const meta = document.querySelector('meta[name="theme-color"]') || document.head.appendChild(Object.assign(document.createElement('meta'), { name: 'theme-color' }));
