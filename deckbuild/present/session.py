@@ -31,6 +31,7 @@ from deckbuild.present.hub import Hub
 from deckbuild.present.http import allowed_hosts, make_app
 from deckbuild.present.room import DEFAULT_MAX_DEVICES, Room, lan_address, qr_text
 from deckbuild.present.livedeck import LiveDeck
+from deckbuild.present.questions import RoomQuestions, share_mode_workers  # share mode: questions from the room (issue 22)
 from deckbuild.present.marp_warm import WarmMarp
 from deckbuild.present.temporal_owner import TemporalOwner, TemporalState
 from deckbuild.present.watch import SourceWatcher
@@ -64,6 +65,7 @@ class PresentSession:
         from deckbuild.present.live_demos import LiveDemos
 
         self.live = LiveDemos(self)
+        self.questions = RoomQuestions(self) if self.room is not None else None  # the room's questions board (questions.py)
         self.deck: LiveDeck  # set in run()
         self.palette = _deck_palette(cfg, deck_name)  # the live pictures' colours
         # The long-lived helpers, each kept alive by its owner (children.py): the hot path (changed
@@ -110,6 +112,7 @@ class PresentSession:
             "children": {c.name: {"state": c.state, "restarts": c.restarts, "pids": c.pids} for c in (self.marp, self.page_marp, self.renderer)},
             "pages": self.hub.page_count,
             "renderer": self.renderer.state == "up",
+            "questions": self.questions.status() if self.questions is not None else None,
         }
 
     def demo_names(self) -> list[str]:
@@ -132,6 +135,8 @@ class PresentSession:
                 self._tasks.append(asyncio.create_task(self._start_temporal_behind_the_first_slide()))
             self._tasks.append(asyncio.create_task(self._rebuild_loop()))
             self._tasks.append(asyncio.create_task(self._warm_diagram_renderer()))
+            if self.questions is not None and self._with_temporal:  # the board opens once Temporal answers
+                self._tasks.append(asyncio.create_task(self.questions.run()))
             await self._stop.wait()
             self._out("present: stopping (server, workers, watcher, renderers)")
         finally:
@@ -471,7 +476,7 @@ class PresentSession:
         announced = False
         while True:
             if self.temporal.state.state == "up":
-                names = [n for n in self.demo_names() if self.live.module(n) is not None]
+                names = [n for n in self.demo_names() + share_mode_workers(self) if self.live.module(n) is not None]
                 killed = self.workers.killed_demos()
                 for dead in self.workers.crashed():
                     self._out(f"present: worker {dead.demo}/{dead.role} pid {dead.proc.pid} exited; restarting it")

@@ -43,7 +43,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from demos.poll.votes import _Waiting, _within  # the poll's update-call discipline (see the module doc)
+from demos.poll.votes import BUSY, NO_WORKER, _Waiting, _within  # the poll's update-call discipline (see the module doc)
 from demos.questions.model import (
     CONTINUE_AFTER_UPDATES,
     IDLE_CLOSE_S,
@@ -59,6 +59,7 @@ from demos.questions.model import (
     Moderated,
     Upvote,
     Upvoted,
+    board_id,
     normalize,
 )
 from demos.questions.workflows import CLOSED, QuestionsWorkflow
@@ -66,6 +67,14 @@ from demos.questions.workflows import CLOSED, QuestionsWorkflow
 ACCEPTED, REJECTED, WAITING = "accepted", "rejected", "waiting"
 DEFAULT_WAIT_S = 3.0
 WORKFLOW_TASK_TIMEOUT = timedelta(seconds=4)  # a killed worker's task goes to the next one after this
+_WAITING_FOR = {  # the poll's words for a waiting update, said of a question
+    NO_WORKER: "no worker has taken it yet (none running?): send it again",
+    BUSY: "Temporal holds as many waiting updates for this board as it keeps at once: send it again",
+}
+
+
+class BoardUnreadable(RuntimeError):
+    """An open board whose query nobody answered (no worker running)."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +90,6 @@ class Receipt:
 
     def as_json(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", False) or k == "status"}
-
-
-def board_id(deck: str) -> str:
-    """One board per talk: the deck's, found again by a restarted `make present`."""
-    return f"questions-{deck}"
 
 
 def ask_id(workflow_id: str, device_id: str, text: str) -> str:
@@ -182,7 +186,8 @@ async def read_audit(client: Client, workflow_id: str, *, wait_s: float = 5.0) -
 
 async def final_board(client: Client, workflow_id: str, *, wait_s: float = 5.0) -> Board | None:
     """Every question of the board (pending and hidden ones included): a closed board's result from
-    its history (no worker needed), an open one's by query. None: no such board, or nobody answers."""
+    its history (no worker needed), an open one's by query (BoardUnreadable when no worker answers).
+    None: there is no such board."""
     handle = client.get_workflow_handle(workflow_id, result_type=Board)
     try:
         status = (await handle.describe()).status
@@ -192,7 +197,10 @@ async def final_board(client: Client, workflow_id: str, *, wait_s: float = 5.0) 
         raise
     if status == WorkflowExecutionStatus.COMPLETED:
         return await handle.result()
-    return await read_board(client, workflow_id, include_all=True, wait_s=wait_s)
+    board = await read_board(client, workflow_id, include_all=True, wait_s=wait_s)
+    if board is None:
+        raise BoardUnreadable(f"the board {workflow_id!r} is open but no worker answered its query within {wait_s:.0f} s")
+    return board
 
 
 # --- internals -----------------------------------------------------------------------------------
@@ -203,7 +211,7 @@ async def _call(client: Client, workflow_id: str, update_id: str, wait_s: float,
     handle = client.get_workflow_handle(workflow_id)  # no run id: the board's current run
     outcome = await _within(client, wait_s, (workflow_id, update_id), lambda: send(handle))
     if isinstance(outcome, _Waiting):
-        return Receipt(WAITING, update_id, reason=outcome.reason)
+        return Receipt(WAITING, update_id, reason=_WAITING_FOR.get(outcome.reason, "Temporal asked for it again: send it again"))
     if isinstance(outcome, BaseException):
         if await _moved_on(client, workflow_id, outcome):
             return Receipt(WAITING, update_id, reason="the board moved to a new run: send it again")

@@ -171,6 +171,11 @@ class Audit:
     voters: dict[str, list[str]]  # question id -> device ids, in counting order
 
 
+def board_id(deck: str) -> str:
+    """One board per talk: the deck's, found again by a restarted `make present`."""
+    return f"questions-{deck}"
+
+
 # --- rules -----------------------------------------------------------------------------------------
 
 
