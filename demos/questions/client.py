@@ -45,8 +45,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from demos.poll.votes import BUSY, NO_WORKER, _Waiting, _within  # the poll's update-call discipline (see the module doc)
 from demos.questions.model import (
-    CONTINUE_AFTER_UPDATES,
-    IDLE_CLOSE_S,
     Ask,
     Asked,
     Audit,
@@ -108,12 +106,13 @@ def _digest(*parts: str) -> str:
 
 
 async def open_board(client: Client, deck: str, *, task_queue: str, moderation: bool = False, workflow_id: str | None = None,
-                     idle_close_s: float = IDLE_CLOSE_S, continue_after_updates: int = CONTINUE_AFTER_UPDATES) -> WorkflowHandle:
+                     **rules: float) -> WorkflowHandle:
     """The talk's open board, started if there is none: the same call from a restarted web process
-    finds the board it left (USE_EXISTING), and one closed after the last talk gives way to a new one."""
+    finds the board it left (USE_EXISTING), and one closed after the last talk gives way to a new one.
+    `rules`: BoardParams' idle_close_s, continue_after_updates, ask_gap_s, max_per_device."""
     return await client.start_workflow(
         QuestionsWorkflow.run,
-        BoardParams(deck, moderation, idle_close_s, continue_after_updates),
+        BoardParams(deck, moderation, **rules),
         id=workflow_id or board_id(deck),
         task_queue=task_queue,
         result_type=Board,
@@ -135,7 +134,7 @@ async def ask(client: Client, workflow_id: str, device_id: str, text: str, name:
 async def upvote(client: Client, workflow_id: str, device_id: str, question_id: int, *, attempt: str = "", wait_s: float = DEFAULT_WAIT_S) -> Receipt:
     update_id = upvote_id(workflow_id, str(device_id), question_id, attempt)
     outcome = await _call(client, workflow_id, update_id, wait_s,
-                          lambda h: h.execute_update(QuestionsWorkflow.upvote, Upvote(str(device_id), question_id), id=update_id, result_type=Upvoted))
+                          lambda h: h.execute_update(QuestionsWorkflow.upvote, Upvote(str(device_id), question_id, attempt), id=update_id, result_type=Upvoted))
     if isinstance(outcome, Receipt):
         return outcome
     return Receipt(ACCEPTED, update_id, outcome.question_id, votes=outcome.votes)

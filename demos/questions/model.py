@@ -47,6 +47,7 @@ class QuestionRecord:
     name: str
     asker: int  # index into BoardState.devices
     voters: list[int] = field(default_factory=list)
+    presses: list[str] = field(default_factory=list)  # beside voters: the phone's press that counted (a retry of it is the same upvote)
     state: str = OPEN
     asked_at: float = 0.0  # epoch seconds (workflow time)
     answered_at: float = 0.0
@@ -74,6 +75,8 @@ class BoardParams:
     idle_close_s: float = IDLE_CLOSE_S
     continue_after_updates: int = CONTINUE_AFTER_UPDATES
     carried: BoardState | None = None  # continue-as-new: the board so far
+    ask_gap_s: float = ASK_GAP_S
+    max_per_device: int = MAX_PER_DEVICE
 
 
 # --- messages in ---------------------------------------------------------------------------------
@@ -90,6 +93,7 @@ class Ask:
 class Upvote:
     device_id: str
     question_id: int
+    attempt: str = ""  # the phone's press: sent again while "waiting", it is the same upvote (also in the board's next run)
 
 
 @dataclass

@@ -26,6 +26,7 @@ run: the web process finds it under the same workflow id either way.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from datetime import timedelta
 
@@ -34,10 +35,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from demos.questions.model import (
         ANSWERED,
-        ASK_GAP_S,
         HIDDEN,
         MAX_NAME,
-        MAX_PER_DEVICE,
         MAX_QUESTIONS,
         MAX_TEXT,
         MAX_UPVOTES_PER_DEVICE,
@@ -99,7 +98,7 @@ class QuestionsWorkflow:
             if not self._s.closed_by and self._should_continue():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 self._s.runs += 1
-                workflow.continue_as_new(BoardParams(params.deck, self._s.moderation, params.idle_close_s, params.continue_after_updates, carried=self._s))
+                workflow.continue_as_new(dataclasses.replace(params, moderation=self._s.moderation, carried=self._s))
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.board(True)
 
@@ -159,12 +158,13 @@ class QuestionsWorkflow:
             return f"the board is full ({MAX_QUESTIONS} questions)"
         index = self._device_index.get(ask.device_id)
         asked = [q.asked_at for q in self._s.questions if q.asker == index] if index is not None else []
-        if len(asked) >= MAX_PER_DEVICE:
+        if len(asked) >= self._params.max_per_device:
             return f"this device has asked {len(asked)} questions, the most one device may ask"
         if asked:
-            wait = max(asked) + ASK_GAP_S - workflow.now().timestamp()
+            gap = self._params.ask_gap_s
+            wait = max(asked) + gap - workflow.now().timestamp()
             if wait > 0:
-                return f"one question per {ASK_GAP_S:.0f} s from each device: ask again in {math.ceil(wait)} s"
+                return f"one question per {gap:.0f} s from each device: ask again in {math.ceil(wait)} s"
         return None
 
     def _same_from_device(self, ask: Ask) -> QuestionRecord | None:
@@ -178,9 +178,19 @@ class QuestionsWorkflow:
     @workflow.update
     def upvote(self, upvote: Upvote) -> Upvoted:
         record = self._by_id[upvote.question_id]
+        if self._counted_press(record, upvote):
+            return Upvoted(record.id, len(record.voters))  # the same press again (after a continue-as-new): counted once
         record.voters.append(self._device(upvote.device_id))
+        record.presses.append(str(upvote.attempt)[:40])
         self._changed()
         return Upvoted(record.id, len(record.voters))
+
+    def _counted_press(self, record: QuestionRecord, upvote: Upvote) -> bool:
+        index = self._device_index.get(upvote.device_id)
+        if index is None or index not in record.voters or not upvote.attempt:
+            return False
+        at = record.voters.index(index)
+        return at < len(record.presses) and record.presses[at] == str(upvote.attempt)[:40]
 
     @upvote.validator
     def _check_upvote(self, upvote: Upvote) -> None:
@@ -197,6 +207,8 @@ class QuestionsWorkflow:
         record = self._by_id.get(upvote.question_id) if isinstance(upvote.question_id, int) else None
         if record is None:
             return f"there is no question #{str(upvote.question_id)[:12]}"
+        if self._counted_press(record, upvote):
+            return None  # this press, sent again: the upvote already counted answers it
         if record.state == PENDING:
             return "this question waits for the presenter's approval"
         if record.state == HIDDEN:
