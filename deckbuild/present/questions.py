@@ -64,6 +64,7 @@ class RoomQuestions:
         self.everything: dict | None = None  # the presenter's
         self._dirty = asyncio.Event()
         self._opened = False
+        self._questions: dict[int, Any] = {}  # id -> Question: the board as last read (a copy of Temporal's, re-read when in doubt)
         self.run_id = ""
 
     # --- the session's side --------------------------------------------------------------------------
@@ -115,27 +116,37 @@ class RoomQuestions:
         self.run_id = handle.result_run_id or handle.run_id
 
     async def refresh(self, client: Any) -> None:
-        """Read the board (one query: the presenter's, which holds the room's) and send what changed."""
+        """Read what changed on the board since the version this process last read (one small query;
+        the whole board on the first read, after a gap, or for a new board) and send it on."""
         from demos.questions.client import read_board
 
-        board = await read_board(client, self.workflow_id, include_all=True, wait_s=3.0)
+        held = self.everything
+        board = await read_board(client, self.workflow_id, include_all=True, since=held["version"] if held else 0, wait_s=3.0)
         if board is None:
             self.state = "waiting for a worker to answer"
             return
+        if held is not None and (board.opened_at != held["opened_at"] or board.version < held["version"] or board.since != held["version"]):
+            board = await read_board(client, self.workflow_id, include_all=True, wait_s=3.0)  # another board, or a gap: all of it
+            held = None
+            if board is None:
+                return
         if board.closed:
             self._opened = False  # the next look opens the next talk's board
         self.state = "closed" if board.closed else "open"
-        if self.everything is not None and board.version == self.everything["version"]:
+        if held is not None and board.version == held["version"]:
             return
+        self._questions = {} if held is None else self._questions
+        self._questions.update((q.id, q) for q in board.questions)
         self.publish(board)
 
     # --- fan-out -------------------------------------------------------------------------------------
     def publish(self, board: Any) -> None:
-        from demos.questions.model import VISIBLE
+        from demos.questions.model import VISIBLE, display_order
 
+        ordered = display_order(list(self._questions.values()), board.pinned)
         everything = {"version": board.version, "moderation": board.moderation, "pinned": board.pinned, "pending": board.pending,
-                      "hidden": board.hidden, "closed": board.closed, "workflow_id": self.workflow_id,
-                      "questions": [public_json(q) for q in board.questions]}
+                      "hidden": board.hidden, "closed": board.closed, "opened_at": board.opened_at, "workflow_id": self.workflow_id,
+                      "questions": [public_json(q) for q in ordered]}
         visible = [q for q in everything["questions"] if q["state"] in VISIBLE]
         public = {**{k: everything[k] for k in ("version", "moderation", "pinned", "pending", "closed")}, "questions": visible}
         delta = _delta(self.public, public)

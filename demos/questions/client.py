@@ -164,10 +164,12 @@ async def close_board(client: Client, workflow_id: str, *, by: str = "presenter"
     return outcome if isinstance(outcome, Receipt) else Receipt(ACCEPTED, "close", state="closed")
 
 
-async def read_board(client: Client, workflow_id: str, *, include_all: bool = False, wait_s: float = 2.0) -> Board | None:
-    """The live board (a query: a worker answers it), or None when none answers within `wait_s`."""
+async def read_board(client: Client, workflow_id: str, *, include_all: bool = False, since: int = 0, wait_s: float = 2.0) -> Board | None:
+    """The live board (a query: a worker answers it), or None when none answers within `wait_s`.
+    `since` (with include_all): only the questions changed after that version (Board.since says if so)."""
+    handle = client.get_workflow_handle(workflow_id)
     try:
-        return await asyncio.wait_for(client.get_workflow_handle(workflow_id).query(QuestionsWorkflow.board, include_all, result_type=Board), wait_s)
+        return await asyncio.wait_for(handle.query(QuestionsWorkflow.board, args=[include_all, since], result_type=Board), wait_s)
     except (asyncio.TimeoutError, RPCError, WorkflowQueryFailedError):  # no worker, or one restarting
         return None
 

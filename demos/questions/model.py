@@ -51,6 +51,7 @@ class QuestionRecord:
     state: str = OPEN
     asked_at: float = 0.0  # epoch seconds (workflow time)
     answered_at: float = 0.0
+    changed: int = 0  # the board's version at this question's last change (a reader asks only for what changed)
 
 
 @dataclass
@@ -155,10 +156,12 @@ class Board:
     version: int
     moderation: bool
     pinned: int
-    questions: list[Question]  # in display order (see display_order)
+    questions: list[Question]  # in display order (see display_order); with `since`, only those changed after it
     pending: int = 0  # how many wait for the presenter's approval (the room sees the number only)
     hidden: int = 0
     closed: bool = False
+    since: int = 0  # 0: every question; else the questions changed after this version (the web process's reads)
+    opened_at: float = 0.0  # when the board opened: a new board (a new talk) under the same workflow id differs
 
 
 @dataclass

@@ -105,8 +105,10 @@ class QuestionsWorkflow:
     def _should_continue(self) -> bool:
         return self._updates_this_run >= self._params.continue_after_updates or workflow.info().is_continue_as_new_suggested()
 
-    def _changed(self) -> None:
+    def _changed(self, record: QuestionRecord | None = None) -> None:
         self._s.version += 1
+        if record is not None:
+            record.changed = self._s.version
         self._s.last_activity = workflow.now().timestamp()
         self._updates_this_run += 1
 
@@ -132,7 +134,7 @@ class QuestionsWorkflow:
         self._s.next_id += 1
         self._s.questions.append(record)
         self._by_id[record.id] = record
-        self._changed()
+        self._changed(record)
         return Asked(record.id, record.state)
 
     @ask.validator
@@ -182,7 +184,7 @@ class QuestionsWorkflow:
             return Upvoted(record.id, len(record.voters))  # the same press again (after a continue-as-new): counted once
         record.voters.append(self._device(upvote.device_id))
         record.presses.append(str(upvote.attempt)[:40])
-        self._changed()
+        self._changed(record)
         return Upvoted(record.id, len(record.voters))
 
     def _counted_press(self, record: QuestionRecord, upvote: Upvote) -> bool:
@@ -240,7 +242,7 @@ class QuestionsWorkflow:
             self._s.pinned = record.id
         elif action in ("unpin", "hide", "answer") and self._s.pinned == record.id:
             self._s.pinned = 0  # answered or hidden: off the projector too
-        self._changed()
+        self._changed(record)
         return Moderated(record.id, record.state, self._s.pinned)
 
     @moderate.validator
@@ -307,14 +309,16 @@ class QuestionsWorkflow:
     # --- reading ---------------------------------------------------------------------------------------
 
     @workflow.query
-    def board(self, include_all: bool = False) -> Board:
+    def board(self, include_all: bool = False, since: int = 0) -> Board:
         """The room's board (visible questions only), or with `include_all` the presenter's (every
-        question, pending and hidden included)."""
-        shown = [public(q) for q in self._s.questions if include_all or q.state in VISIBLE]
+        question, pending and hidden included); with `since` (and include_all) only the questions
+        changed after that version: what a reader holding that version needs (a storm's reads stay small)."""
+        since = since if include_all and isinstance(since, int) and 0 < since <= self._s.version else 0
+        shown = [public(q) for q in self._s.questions if (include_all or q.state in VISIBLE) and (not since or q.changed > since)]
         pinned = self._s.pinned if self._s.pinned in self._by_id and (include_all or self._by_id[self._s.pinned].state in VISIBLE) else 0
         return Board(self._s.deck, self._s.version, self._s.moderation, pinned, display_order(shown, pinned),
                      pending=sum(q.state == PENDING for q in self._s.questions), hidden=sum(q.state == HIDDEN for q in self._s.questions),
-                     closed=bool(self._s.closed_by))
+                     closed=bool(self._s.closed_by), since=since, opened_at=self._s.started_at)
 
     @workflow.query
     def mine(self, device_id: str) -> Mine:
