@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -29,9 +28,20 @@ from tests.test_present_share import PHONE, device_of, go, presenter_view, raw
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
+QA_DECK = {  # a deck with no demo slide: share mode alone needs Temporal and the board's worker
+    "deck.toml": 'title = "Questions"\ntheme = "midnight-blue"\npaginate = true\n',
+    "01-title.md": "# Questions from the room, tested\n\nA deck without a single demo slide.\n",
+    "02-ask.md": "## Questions from the room\n\n{{ m.questions_live(limit=4) }}\n",
+}
+
+
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory, built_project: Path) -> PresentProcess:
-    present = PresentProcess.on_built(built_project, tmp_path_factory.mktemp("questions") / "project", share=True)
+def session(tmp_path_factory: pytest.TempPathFactory) -> PresentProcess:
+    present = PresentProcess.on_copy(tmp_path_factory.mktemp("questions") / "project", share=True, extra_args=("--deck", "qa"))
+    deck = present.root / "slides" / "qa"
+    deck.mkdir()
+    for name, text in QA_DECK.items():
+        (deck / name).write_text(text)
     present.start()
     try:
         present.wait_until_ready()
@@ -413,7 +423,7 @@ def test_present_restarted_mid_talk_loses_nothing_and_the_export_has_it_all(brow
         a.locator("#q-open").click()
         expect(item(a, mine).locator(".q-badge.yours")).to_have_text("Yours", timeout=15000)
         # After the talk: the Markdown, from the running session's Temporal (a second server on its database would be wrong).
-        out = subprocess.run([sys.executable, str(REPO / "build.py"), "questions", "--deck", "talk", "--root", str(session.root), "--out", "-"],
+        out = subprocess.run([sys.executable, str(REPO / "build.py"), "questions", "--deck", "qa", "--root", str(session.root), "--out", "-"],
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         assert inert(mine) in out.stdout and all(inert(a.answer) in out.stdout for a in asked)  # as typed, escaped
