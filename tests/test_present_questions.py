@@ -23,7 +23,8 @@ from demos.questions.markdown import inert
 from tests.conftest import REPO
 from tests.present_session import PresentProcess
 from tests.room_phones import HttpRoom
-from tests.test_present_share import PHONE, device_of, go, presenter_view, raw
+from tests.test_present_share import device_of, go, presenter_view, raw
+from tests.test_present_share import phone as share_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -77,10 +78,9 @@ def view(browser: Browser, session: PresentProcess) -> Page:
 
 
 def phone(browser: Browser, session: PresentProcess) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    page.goto(f"{session.url.rstrip('/')}{session.room_path}")
-    page.wait_for_function("() => window.__present && window.__present.follow && window.__present.questions")
+    """A phone on the audience URL (test_present_share's), once questions.js runs on it."""
+    context, page = share_phone(browser, session)
+    page.wait_for_function("() => window.__present.questions")
     return context, page
 
 
