@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from deckbuild.present import questions_http
 from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
 
@@ -53,7 +54,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
                 f'<meta name="present-room-token" content="{room.room_token(device)}"><meta name="present-version" content="{built.version}">'
                 '<link rel="stylesheet" href="/__present/client.css">'
                 '<script src="/__present/client.js" defer></script>'
-                '<script src="/__present/room.js" defer></script>')
+                '<script src="/__present/room.js" defer></script>' + questions_http.TAGS)
         response = web.Response(text=html.replace("</head>", tags + "</head>", 1), content_type="text/html")
         if fresh:
             response.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="Strict", path="/r/")
@@ -175,6 +176,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
     app.router.add_post("/__present/room/decide", decide)
     app.router.add_post("/__present/room/revoke", revoke)
     app.router.add_get("/__present/room/qr", qr)
+    questions_http.add_routes(app, session, device_for_post)  # questions from the room (issue 22)
 
 
 def _step(follow: dict, direction: str) -> dict:

@@ -449,6 +449,7 @@
     role: (data) => { state.remote = data.role === 'remote' ? data : null; decorateAll(); },
     notes: (data) => { if (state.remote) state.remote.notes = data.notes; },
     room: (data) => { state.room = data; },
+    questions: (data) => { state.questionsLast = data; }, questions_all: (data) => { state.questionsAll = data; },  // questions.js (issue 22)
   };
   const listeners = [];
   state.listen = (fn) => { listeners.push(fn); };
