@@ -5,6 +5,8 @@ when there is no board to read."""
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 from types import SimpleNamespace
 
 from deckbuild.present.questions import _delta, moderation_wanted, receipt_json, share_mode_workers
@@ -17,15 +19,23 @@ def test_share_mode_needs_the_questions_worker_and_nothing_else_does():
     assert share_mode_workers(SimpleNamespace(room=None)) == []
 
 
-def test_the_deck_turns_moderation_on_in_its_vars(tmp_path: Path):
-    deck = tmp_path / "deck.toml"
-    deck.write_text('title = "T"\ntheme = "midnight-blue"\n[vars]\nquestions_moderation = true\n')
-    assert moderation_wanted(deck) is True
-    deck.write_text('title = "T"\ntheme = "midnight-blue"\n')
-    assert moderation_wanted(deck) is False
-    deck.write_text("not toml [")
-    assert moderation_wanted(deck) is False
-    assert moderation_wanted(tmp_path / "missing.toml") is False
+def test_the_deck_turns_moderation_on_in_deck_toml(tmp_path: Path):
+    from deckbuild.config import Config
+    from deckbuild.errors import BuildError
+
+    deck = tmp_path / "slides" / "d"
+    deck.mkdir(parents=True)
+    (deck / "talk.md").write_text("---\nmarp: true\n---\n\n# T\n")
+    cfg = Config(root=tmp_path, build_dir=tmp_path / "build")
+    assert moderation_wanted(cfg, "d") is False  # no deck.toml: off
+    (deck / "deck.toml").write_text("[questions]\nmoderation = true\n")
+    assert moderation_wanted(cfg, "d") is True
+    (deck / "deck.toml").write_text("[questions]\nmoderation = \"yes\"\n")
+    assert moderation_wanted(cfg, "d") is False  # not a deck that loads: off, and the build says why
+    from deckbuild import render
+    with pytest.raises(BuildError, match=r"deck.toml:1: `\[questions\]` takes `moderation = true` or `false`"):
+        render.load_deck(cfg, "d")
+    assert moderation_wanted(cfg, "missing") is False
 
 
 def _board(version: int, *questions: tuple[int, int, str]) -> dict:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import tomllib
 from dataclasses import asdict
 from typing import Any
 
@@ -38,14 +37,16 @@ def share_mode_workers(session: Any) -> list[str]:
     return [QUESTIONS] if getattr(session, "room", None) is not None else []
 
 
-def moderation_wanted(deck_toml: Any) -> bool:
-    """The deck turns moderation on with `questions_moderation = true` in deck.toml's [vars] (a
-    deck setting the build already accepts; the slides may mention it too)."""
+def moderation_wanted(cfg: Any, deck_name: str) -> bool:
+    """The deck turns moderation on with `[questions] moderation = true` in its deck.toml (render.py
+    checks it; a deck without deck.toml, or one that does not load yet, has it off)."""
+    from deckbuild import render
+    from deckbuild.errors import BuildError
+
     try:
-        manifest = tomllib.loads(deck_toml.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
+        return render.questions_moderation(render.load_deck(cfg, deck_name))
+    except BuildError:
         return False
-    return bool((manifest.get("vars") or {}).get("questions_moderation", False))
 
 
 def public_json(question: Any) -> dict:
@@ -58,7 +59,7 @@ class RoomQuestions:
 
         self.session = session
         self.workflow_id = board_id(session.deck_name)
-        self.moderation = moderation_wanted(session.cfg.slides_dir / session.deck_name / "deck.toml")
+        self.moderation = moderation_wanted(session.cfg, session.deck_name)
         self.state = "waiting for Temporal"
         self.public: dict | None = None  # the room's board as last read: {"version", ..., "questions": [...]}
         self.everything: dict | None = None  # the presenter's
