@@ -104,6 +104,41 @@ def unique(text: str) -> str:
     return f"{text} ({uuid.uuid4().hex[:6]})"
 
 
+NOTES_CLEAR_JS = """() => {
+  const notes = document.querySelector('.bespoke-marp-presenter-note-wrapper').getBoundingClientRect();
+  const panels = [...document.querySelectorAll('.room-panel, .q-panel')].map(p => p.getBoundingClientRect()).filter(r => r.height > 0);
+  return {notes: notes.bottom, panels: Math.min(...panels.map(r => r.top)), count: panels.length};
+}"""
+
+
+def test_the_presenter_views_notes_end_above_its_panels(view: Page):
+    """The questions panel and the room panel stand at the foot of the notes column: no line of the
+    notes is under them, folded or unfolded."""
+    view.wait_for_function(f"() => {{ const m = ({NOTES_CLEAR_JS})(); return m.count >= 2 && m.notes <= m.panels; }}", timeout=10000)
+    view.locator(".q-panel .q-fold").click()  # folded to its head: the notes take the room back
+    view.wait_for_function(f"() => {{ const m = ({NOTES_CLEAR_JS})(); return m.notes <= m.panels && m.panels - m.notes < 40; }}", timeout=10000)
+    view.locator(".q-panel .q-fold").click()
+    view.wait_for_function(f"() => {{ const m = ({NOTES_CLEAR_JS})(); return m.notes <= m.panels; }}", timeout=10000)
+
+
+def test_the_questions_sheet_keeps_the_keyboard_inside_until_escape(browser: Browser, session: PresentProcess):
+    """A modal sheet: Tab and Shift+Tab cycle inside it; Escape closes it and gives focus back to the
+    button that opened it."""
+    context, page = phone(browser, session)
+    try:
+        page.locator("#q-open").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#q-sheet")).to_be_visible()
+        for key in ["Tab"] * 12 + ["Shift+Tab"] * 12:
+            page.keyboard.press(key)
+            assert page.evaluate("() => !!document.activeElement.closest('#q-sheet')"), (key, page.evaluate("() => document.activeElement.outerHTML.slice(0, 120)"))
+        page.keyboard.press("Escape")
+        expect(page.locator("#q-sheet")).to_be_hidden()
+        assert page.evaluate("() => document.activeElement.id") == "q-open"
+    finally:
+        context.close()
+
+
 def test_phones_ask_and_upvote_and_a_second_upvote_is_refused_with_its_reason(browser: Browser, session: PresentProcess, laptop: Page, view: Page):
     (ca, a), (cb, b) = phone(browser, session), phone(browser, session)
     try:

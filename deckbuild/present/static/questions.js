@@ -218,7 +218,18 @@
       opener.focus({ preventScroll: true });
     }
     state.open = openSheet;
-    sheet.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeSheet(); });
+    // A modal sheet: Escape closes it, and Tab cycles within it (the page behind is not reachable
+    // while it is open, as aria-modal says).
+    sheet.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { closeSheet(); return; }
+      if (e.key !== 'Tab') return;
+      const stops = Array.from(sheet.querySelectorAll('button, textarea, input, a[href], [tabindex]:not([tabindex="-1"])'))
+        .filter((n) => !n.disabled && n.offsetParent !== null);
+      if (!stops.length) return;
+      const first = stops[0], last = stops[stops.length - 1];
+      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+    });
 
     function showReceipt(r) {
       receipt.className = `q-receipt ${r.status}`;
