@@ -11,6 +11,9 @@
 - the poll (bench/poll_bench.py): 300 devices vote within 10 s, counted exactly once, vote-to-tally
   p50/p95; the same with the poll's worker SIGKILLed mid-vote (none lost, none twice); votes/s
   beside signals/s to a plain workflow
+- questions from the room (bench/room_questions_bench.py): 300 phones ask and upvote within 30 s
+  through share mode, each counted once; ask/upvote to every phone's stream p95 (<= 1 s), beside a
+  vote to the slide in the same session
 - ML scaling: the ingestion demo's documents/s with 1, 2 and 4 ML worker processes (model calls
   shaped like remote ones: simulated latency, slots per worker), as ratios against 1 process
 
@@ -41,6 +44,7 @@ from deckbuild.export import marp_command, theme_set  # noqa: E402
 import hour_bench  # noqa: E402  (bench/ is on sys.path when this file runs)
 import poll_bench  # noqa: E402
 import present_bench  # noqa: E402
+import room_questions_bench  # noqa: E402
 import room_vote_bench  # noqa: E402
 
 TARGETS = {"warm": 1.3, "diagrams": 0.3, "diagram_edit": 0.5, "demos": 1.5}
@@ -233,6 +237,7 @@ def main() -> int:
         demos_all, demo_slowest, slowest_name = bench_demos(base)
         present_rows = present_bench.run(base) + poll_bench.run(base)  # present mode, the live picture, share mode, the poll
         present_rows += room_vote_bench.run(base)  # the poll's votes from 300 phones, through share mode
+        present_rows += room_questions_bench.run(base)  # 300 phones ask and upvote, beside the room's votes
     present_rows += hour_bench.run()  # a compressed hour on stage
     scaling = bench_ml_scaling()
     rows = [

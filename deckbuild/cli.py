@@ -20,6 +20,7 @@ COMMANDS = {
     "export": (("html", "pdf", "pptx", "handout"), "build everything that travels: HTML, PDF, PPTX (notes included) and <deck>-handout.pdf"),
     "present": (None, "serve the deck live: Temporal dev server, demo workers, rebuild on save, demos run from their slides"),
     "rehearse": (None, "run every demo once live, as present mode would, and report each one's time and outcome"),
+    "questions": (None, "after the talk: the room's questions (share mode) as Markdown, to build/<deck>-questions.md"),
 }
 
 
@@ -49,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             command.add_argument("--share", action="store_true", help="the audience follows on its own devices: the deck's port also listens on --bind")
             command.add_argument("--bind", default="0.0.0.0", metavar="ADDR", help="with --share: the address the deck's port listens on (default 0.0.0.0)")
             command.add_argument("--max-devices", type=int, default=1000, metavar="N", help="with --share: at most N audience devices at once (default 1000)")
+        if name == "questions":
+            command.add_argument("--out", metavar="FILE", help="where to write the Markdown (default build/<deck>-questions.md; - prints it)")
+            command.add_argument("--address", metavar="HOST:PORT", help="the Temporal server with the board (default: $TEMPORAL_ADDRESS, else .temporal/present.sqlite)")
     return parser.parse_args(argv)
 
 
@@ -132,6 +136,15 @@ def _rehearse(cfg: Config, args: argparse.Namespace) -> int:
     return rehearse(cfg, args.demo)
 
 
+def _questions(cfg: Config, args: argparse.Namespace) -> int:
+    from deckbuild.questions_export import export_questions
+
+    decks = args.deck or ["talk"]
+    if len(decks) != 1:
+        raise BuildError("questions exports one talk at a time: pass a single --deck NAME")
+    return export_questions(cfg, decks[0], out=args.out, address=args.address)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cfg = config_from_args(args)
@@ -141,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             return _present(cfg, args)
         if args.command == "rehearse":
             return _rehearse(cfg, args)
+        if args.command == "questions":
+            return _questions(cfg, args)
         if args.command == "demos":
             _demos_command(cfg, args)
             return 0

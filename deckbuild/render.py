@@ -35,7 +35,8 @@ from deckbuild.fsutil import sha256_text
 
 SLIDE_FILE_RE = re.compile(r"^(\d+)-.*\.md$")  # 01-title.md, 145-demo.md, 1000-end.md
 MACROS_TEMPLATE = "_macros.md.j2"  # shared by every deck; exposed to slides as `m`
-MANIFEST_KEYS = {"title", "theme", "paginate", "author", "lang", "vars"}
+MANIFEST_KEYS = {"title", "theme", "paginate", "author", "lang", "vars", "questions"}
+QUESTIONS_KEYS = {"moderation"}  # [questions] in deck.toml: share mode's questions from the room
 LANG_RE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")  # a BCP 47 tag: en, en-GB, sv
 THEME_NAME_RE = re.compile(r"/\*\s*@theme\s+([\w-]+)\s*\*/")
 BUILTIN_THEMES = ("default", "gaia", "uncover")  # marp-core's own
@@ -126,6 +127,11 @@ def load_deck(cfg: Config, name: str) -> Deck:
                 settings={k: v for k, v in manifest.items() if k != "vars"})
 
 
+def questions_moderation(deck: Deck) -> bool:
+    """deck.toml's `[questions] moderation = true`: share mode's new questions wait for approval."""
+    return bool((deck.settings.get("questions") or {}).get("moderation", False))
+
+
 def _read_manifest(cfg: Config, manifest_path: Path, folder: Path) -> tuple[dict, tuple[tuple[str, str], ...]]:
     text = manifest_path.read_text()
     try:
@@ -154,6 +160,9 @@ def _read_manifest(cfg: Config, manifest_path: Path, folder: Path) -> tuple[dict
         raise fail("paginate", "`paginate` must be true or false")
     if not isinstance(manifest.get("vars", {}), dict):
         raise fail("vars", "`vars` must be a table of template variables")
+    questions = manifest.get("questions", {})
+    if not isinstance(questions, dict) or set(questions) - QUESTIONS_KEYS or not isinstance(questions.get("moderation", False), bool):
+        raise fail("questions", "`[questions]` takes `moderation = true` or `false` (new questions wait for the presenter's approval)")
     lang = manifest.get("lang", DEFAULT_LANG)
     if not isinstance(lang, str) or not LANG_RE.fullmatch(lang):
         raise fail("lang", f"`lang` must be a language tag like \"en\" or \"en-GB\", not {lang!r}")

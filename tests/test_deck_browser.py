@@ -36,6 +36,7 @@ SLIDE_TITLES = [
     "Demo: upgrading code under a running workflow",
     "The versioning runs: pinned, auto-upgrade, replay",
     "Closing",
+    "Questions from the room",
 ]
 ARCHITECTURE = SLIDE_TITLES.index("Architecture Sketch") + 1
 PERFORMANCE = SLIDE_TITLES.index("Performance in My System") + 1  # the measured scaling chart
@@ -251,6 +252,7 @@ TRAINING_TITLES = [
     "Case study: ANZ home loans",
     "Benefits in finance",
     "Further reading",
+    "Questions from the room",
 ]
 TRAINING_DIAGRAMS = {
     "How enterprise software evolved": ("Monolith", "SOA", "Microservices", "Orchestration"),

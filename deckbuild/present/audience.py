@@ -28,8 +28,8 @@ from deckbuild.story import story_views
 STATIC = Path(__file__).resolve().parent / "static"
 
 # The scripts and styles of the audience page, in order (phone.js first: its listeners run before
-# client.js's). Another panel adds its own here, e.g. "questions.js", "questions.css".
-AUDIENCE_ASSETS: list[str] = ["phone.css", "phone.js", "client.js", "room.js"]
+# client.js's). Another panel adds its own here and mounts itself with window.__phone (phone.js).
+AUDIENCE_ASSETS: list[str] = ["phone.css", "phone.js", "client.js", "room.js", "questions.css", "questions.js"]
 SERVED_STATIC = {"phone.css", "phone.js", "client.js", "client.css", "room.js"}  # plus whatever AUDIENCE_ASSETS names
 
 SVG_TAG_RE = re.compile(r"<svg\b|</svg>")

@@ -20,13 +20,20 @@ async def stream(request: web.Request, queue: asyncio.Queue, on_close: Any) -> w
         await response.write(b"retry: 1000\n: connected\n\n")  # a dropped page (Wi-Fi, a phone asleep) tries again after 1 s
         while True:
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=15)
-                message = item if isinstance(item, bytes) else f"event: {item[0]}\ndata: {item[1]}\n\n".encode() if item[0] else b""
-                if not message:
-                    break  # the session is shutting down, or this page was too slow to keep up
-                await response.write(message)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(15):  # (not wait_for: no task per message; a room's fan-out wakes hundreds of these)
+                    items = [await queue.get()]
+            except TimeoutError:
                 await response.write(b": keep-alive\n\n")  # lets a dead connection be noticed
+                continue
+            while not queue.empty():  # what queued meanwhile goes out in the same write
+                items.append(queue.get_nowait())
+            messages = [item if isinstance(item, bytes) else f"event: {item[0]}\ndata: {item[1]}\n\n".encode() if item[0] else b"" for item in items]
+            ended = b"" in messages  # the session is shutting down, or this page was too slow to keep up
+            data = b"".join(messages[: messages.index(b"")] if ended else messages)
+            if data:
+                await response.write(data)
+            if ended:
+                break
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from deckbuild.present import room_http
+from deckbuild.present import questions_http, room_http
 from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import PRESENTER_COOKIE, Room
 
@@ -66,7 +66,7 @@ def presenter_tags(token: str, deck: str, version: int, *, share: bool) -> str:
         + ('<meta name="present-share" content="1">' if share else "")
         + '<link rel="stylesheet" href="/__present/client.css">'
         '<script src="/__present/client.js" defer></script>'  # the page carries Replay (html_post)
-        + ('<script src="/__present/room.js" defer></script>' if share else "")
+        + ('<script src="/__present/room.js" defer></script>' + questions_http.TAGS if share else "")
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from deckbuild.phone_diagrams import PhoneDiagrams
+from deckbuild.present import questions_http
 from deckbuild.present.audience import AudiencePages, static_file
 from deckbuild.present.children import RendererChild
 from deckbuild.present.handlers import run_control, stream
@@ -277,6 +278,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
     app.router.add_post("/__present/room/decide", decide)
     app.router.add_post("/__present/room/revoke", revoke)
     app.router.add_get("/__present/room/qr", qr)
+    questions_http.add_routes(app, session, device_for_post)  # questions from the room (issue 22)
 
 
 def _step(follow: dict, direction: str) -> dict:

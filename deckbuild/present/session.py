@@ -32,6 +32,7 @@ from deckbuild.present.hub import Hub
 from deckbuild.present.http import allowed_hosts, make_app
 from deckbuild.present.room import DEFAULT_MAX_DEVICES, Room, lan_address, qr_text
 from deckbuild.present.livedeck import LiveDeck
+from deckbuild.present.questions import RoomQuestions, share_mode_workers  # share mode: questions from the room (issue 22)
 from deckbuild.present.marp_warm import WarmMarp
 from deckbuild.present.temporal_owner import TemporalOwner, TemporalState
 from deckbuild.present.watch import SourceWatcher
@@ -69,6 +70,7 @@ class PresentSession:
         from deckbuild.present.live_demos import LiveDemos
 
         self.live = LiveDemos(self)
+        self.questions = RoomQuestions(self) if self.room is not None else None  # the room's questions board (questions.py)
         self.deck: LiveDeck | None = None  # set in run()
         # The long-lived helpers, each kept alive by its owner (children.py): the hot path (changed
         # slides by marp-core), the full page by marp-cli behind it, the Mermaid renderer.
@@ -122,6 +124,7 @@ class PresentSession:
             "children": {c.name: {"state": c.state, "restarts": c.restarts, "pids": c.pids} for c in (self.marp, self.page_marp, self.renderer)},
             "pages": self.hub.page_count,
             "renderer": self.renderer.state == "up",
+            "questions": self.questions.status() if self.questions is not None else None,
         }
 
     def demo_names(self) -> list[str]:
@@ -157,6 +160,8 @@ class PresentSession:
             self._start_temporal_if_used()
             self._tasks.append(asyncio.create_task(self._rebuild_loop()))
             self._tasks.append(asyncio.create_task(self._warm_diagram_renderer()))
+            if self.questions is not None and self._with_temporal:  # the board opens once Temporal answers
+                self._tasks.append(asyncio.create_task(self.questions.run()))
             await self._stop.wait()
             self._out("present: stopping (server, workers, watcher, renderers)")
         finally:
@@ -211,8 +216,13 @@ class PresentSession:
         """What is started for this deck, and what is not and why (a deck starts only what it uses)."""
         known = demos.demo_names(self.cfg)
         shown = self.demo_names()
+        room = share_mode_workers(self)  # share mode: the room's questions are a workflow too
         if not self._with_temporal:
             self._out("present: Temporal        off (--no-temporal)")
+        elif not shown and room:
+            self._out(f"present: Temporal        starts behind the first slide for share mode's {', '.join(room)} (this deck shows no demo: "
+                      "no demo workers)")
+            self._out("present: Web UI          (comes up with Temporal; printed below)")
         elif not shown:
             self._out("present: Temporal        not started: no slide of this deck shows a demo (no server, no workers; "
                       "a demo slide added while presenting starts them)")
@@ -224,7 +234,7 @@ class PresentSession:
 
     def _start_temporal_if_used(self) -> None:
         """Temporal and the workers, once, when the deck shows a demo (now or after a save)."""
-        if self._with_temporal and not self._temporal_started and self.demo_names():
+        if self._with_temporal and not self._temporal_started and (self.demo_names() or share_mode_workers(self)):
             self._temporal_started = True
             self._tasks.append(asyncio.create_task(self._start_temporal_behind_the_first_slide()))
 
@@ -530,7 +540,7 @@ class PresentSession:
         announced = False
         while True:
             if self.temporal.state.state == "up":
-                names = [n for n in self.demo_names() if self.live.module(n) is not None]
+                names = [n for n in self.demo_names() + share_mode_workers(self) if self.live.module(n) is not None]
                 killed = self.workers.killed_demos()
                 for dead in self.workers.crashed():
                     self._out(f"present: worker {dead.demo}/{dead.role} pid {dead.proc.pid} exited; restarting it")

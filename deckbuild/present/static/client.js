@@ -449,6 +449,7 @@
     role: (data) => { state.remote = data.role === 'remote' ? data : null; decorateAll(); },
     notes: (data) => { if (state.remote) state.remote.notes = data.notes; },
     room: (data) => { state.room = data; },
+    questions: (data) => { state.questionsLast = data; }, questions_all: (data) => { state.questionsAll = data; },  // questions.js (issue 22)
   };
   const listeners = [];
   state.listen = (fn) => { listeners.push(fn); };
@@ -488,9 +489,35 @@
 
   // The audience follows: its own keys and swipes do not turn the slides (room.js gives a remote its own).
   function followOnly() {
-    const ours = '.room-ui, .present-bar, .present-snapshot';
+    const ours = '.room-ui, .q-ui, .present-bar, .present-snapshot';
     const stop = (e) => { if (!(e.target.closest && e.target.closest(ours))) e.stopImmediatePropagation(); };
     ['keydown', 'keyup', 'wheel', 'touchstart', 'touchmove', 'touchend'].forEach((t) => window.addEventListener(t, stop, true));
+  }
+
+  // The presenter view's side panels (the room, the questions) stand at the foot of the notes column:
+  // the notes end above the highest of them (--present-side-panels, client.css), never under it.
+  function keepNotesClearOfPanels() {
+    const notes = document.querySelector('.bespoke-marp-presenter-note-container');
+    if (!notes) {  // bespoke builds the presenter view after this script: wait for it
+      const wait = new MutationObserver(() => {
+        if (document.querySelector('.bespoke-marp-presenter-note-container')) { wait.disconnect(); keepNotesClearOfPanels(); }
+      });
+      wait.observe(document.body, { childList: true, subtree: true });
+      return;
+    }
+    const measure = () => {
+      const column = notes.getBoundingClientRect();
+      const tops = Array.from(document.querySelectorAll('.room-panel, .q-panel')).map((p) => p.getBoundingClientRect())
+        .filter((r) => r.height > 0 && r.left < column.right && r.right > column.left).map((r) => r.top);
+      const reserve = tops.length ? Math.max(0, Math.ceil(column.bottom - Math.min(...tops) + 8)) : 0;
+      document.documentElement.style.setProperty('--present-side-panels', `${reserve}px`);
+    };
+    const sizes = new ResizeObserver(measure);
+    const watch = () => { document.querySelectorAll('.room-panel, .q-panel').forEach((p) => sizes.observe(p)); measure(); };
+    new MutationObserver(watch).observe(document.body, { childList: true });
+    sizes.observe(notes);
+    window.addEventListener('resize', measure);
+    watch();
   }
 
   function init() {
@@ -501,6 +528,7 @@
     connect();
     if (audience) followOnly();
     else if (meta('present-share') && !parentPresent()) reportPosition();
+    if (!audience && new URLSearchParams(location.search).get('view') === 'presenter') keepNotesClearOfPanels();
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
