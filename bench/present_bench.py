@@ -39,6 +39,7 @@ from tests.deckcheck import launch_options  # noqa: E402
 from tests.present_session import PresentProcess  # noqa: E402
 
 import live_bench  # noqa: E402  (bench/ is on sys.path when this file runs)
+import phone_bench  # noqa: E402
 import share_bench  # noqa: E402
 
 EDITS = 10
@@ -342,6 +343,7 @@ def run(base: Path) -> list[tuple[str, str, str, float | None, str]]:
             first_event, round_trip = bench_first_live_event(base, browser)
             picture = live_bench.bench_live_picture(base, browser)
             room = share_bench.run(base, browser)
+            phones = phone_bench.run(base, browser)  # the room reads it on its phones (issue 21)
         finally:
             browser.close()
     breakdown = ", ".join(f"{name} {ms:.0f}" for name, ms in STAGES.items())
@@ -358,6 +360,7 @@ def run(base: Path) -> list[tuple[str, str, str, float | None, str]]:
          "<=500 ms" if first_event <= 0.5 else "NO: >500 ms"),
         *live_bench.rows(picture),
         *room,
+        *phones,
     ]
 
 

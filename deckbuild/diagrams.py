@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import hashlib
 import html
 import json
 import os
@@ -263,6 +264,26 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
+# Which Mermaid source (and config) made each SVG this process rendered or read from the cache: the
+# phone's page draws the same diagram again for a narrow screen (deckbuild/phone_diagrams.py).
+_SOURCES: collections.OrderedDict[str, tuple[str, dict]] = collections.OrderedDict()
+_SOURCES_KEPT = 2048
+
+
+def source_of(svg: bytes | str) -> tuple[str, dict] | None:
+    """(Mermaid source, config) of an SVG that render_svgs returned in this process, else None."""
+    data = svg.encode() if isinstance(svg, str) else svg
+    return _SOURCES.get(hashlib.sha256(data).hexdigest())
+
+
+def _remember_sources(svgs: list, diagrams: list, config: dict) -> None:
+    for svg, diagram in zip(svgs, diagrams):
+        if isinstance(svg, str):  # not a MermaidError
+            _SOURCES[hashlib.sha256(svg.encode()).hexdigest()] = (diagram.source, config)
+    while len(_SOURCES) > _SOURCES_KEPT:
+        _SOURCES.popitem(last=False)
+
+
 def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: MermaidRenderer | None = None) -> list[str | MermaidError]:
     """One SVG (or Mermaid's refusal) per diagram, same order, rendering only the uncached ones, all
     in one renderer (the live one given, else one started for this call only)."""
@@ -295,7 +316,9 @@ def render_svgs(cfg: Config, diagrams: list[Diagram], config: dict, renderer: Me
             else:
                 atomic_write_text(cache / f"{key}.svg", result)
                 svgs[key] = result
-    return [svgs[key] for key in keys]
+    out = [svgs[key] for key in keys]
+    _remember_sources(out, diagrams, config)
+    return out
 
 
 def embed(slide: RenderedFile, placed: list[tuple[Diagram, str | MermaidError]], *, styled: bool = True, root: Path | None = None) -> str:

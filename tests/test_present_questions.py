@@ -253,7 +253,7 @@ def test_a_remote_with_rights_moderates_from_its_phone_and_a_viewer_cannot(brows
         remote.locator("button", has_text="Pair as remote").click()
         code = remote.locator(".room-code").inner_text()
         view.locator(".room-row", has_text=f"Pair {code}?").locator("button", has_text="Allow + demos").click()
-        expect(remote.locator(".room-remote")).to_be_visible(timeout=5000)
+        expect(remote.locator(".phone-sheet[data-sheet=remote] .room-nav")).to_be_visible(timeout=5000)  # the remote's panel (phone page)
         remote.locator("#q-open").click()
         item(remote, text).locator(".q-mod button", has_text="Hide").click()
         expect(item(viewer, text)).to_have_count(0, timeout=10000)

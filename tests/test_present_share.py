@@ -140,9 +140,11 @@ def test_phones_follow_the_slide_and_its_fragments_and_a_late_joiner_lands_on_it
         laptop.keyboard.press("ArrowRight")  # the first fragment of slide 4's list
         shown = "() => document.querySelectorAll('svg.bespoke-marp-active [data-bespoke-marp-fragment=\"active\"]').length"
         laptop.wait_for_function(f"() => ({shown})() === 1")
+        # On a phone held upright, the reflowed slide shows what the presenter revealed, no more.
+        revealed = "() => [...document.querySelectorAll('.phone-card.phone-is-live [data-marpit-fragment]')].filter(e => e.checkVisibility()).length"
         for p in (a, b):
             p.wait_for_function("() => location.hash === '#4'", timeout=5000)
-            p.wait_for_function(f"() => ({shown})() === 1", timeout=5000)
+            p.wait_for_function(f"() => ({revealed})() === 1", timeout=5000)
         # A viewer's own keys do not turn its slides.
         a.keyboard.press("ArrowRight")
         a.wait_for_timeout(300)
@@ -201,12 +203,12 @@ def test_pairing_approve_deny_revoke_and_a_remote_turns_the_slides(browser: Brow
         row = view.locator(".room-row", has_text=f"Pair {code}?")
         row.locator("button", has_text="Deny").click()
         expect(p.locator("button", has_text="Pair as remote")).to_be_visible(timeout=5000)
-        assert p.locator(".room-remote").count() == 0
+        assert p.locator(".phone-sheet[data-sheet=remote] .room-nav").count() == 0
         # Ask again, approve (no demo controls): the phone is a remote and turns the slides.
         p.locator("button", has_text="Pair as remote").click()
         code = p.locator(".room-code").inner_text()
         view.locator(".room-row", has_text=f"Pair {code}?").locator("button", has_text="Allow").first.click()
-        expect(p.locator(".room-remote")).to_be_visible(timeout=5000)
+        expect(p.locator(".phone-sheet[data-sheet=remote] .room-nav")).to_be_visible(timeout=5000)
         expect(p.locator(".room-notes")).not_to_be_empty()  # the current slide's notes
         p.locator("button.room-next").click()
         laptop.wait_for_function("() => window.__present.position.slide === 3", timeout=5000)
@@ -216,7 +218,7 @@ def test_pairing_approve_deny_revoke_and_a_remote_turns_the_slides(browser: Brow
         expect(p.locator(".room-info")).to_contain_text("Next: What Temporal Is")
         # Revoke from the laptop: the phone is a viewer again, and its Next is refused on the server.
         view.locator(".room-row", has_text=f"Remote {code}").locator("button", has_text="Revoke").click()
-        expect(p.locator(".room-remote")).to_have_count(0, timeout=5000)
+        expect(p.locator(".phone-sheet[data-sheet=remote] .room-nav")).to_have_count(0, timeout=5000)
         cookie, token = device_of(p)
         assert raw(session, "POST", f"{session.room_path}/nav", cookie=cookie, headers={"X-Room-Token": token}, body={"dir": "next"})[0] == 403
         assert laptop.evaluate("() => window.__present.position.slide") == 2
@@ -247,9 +249,9 @@ def test_viewers_and_remotes_without_demo_rights_are_refused_every_control(brows
         # The presenter's page: the same demo controls work.
         laptop.locator("svg.bespoke-marp-active .present-btn", has_text="Run live").click()
         expect(laptop.locator("svg.bespoke-marp-active .present-badge").first).to_have_text("LIVE", timeout=15000)
-        # A viewer's page shows the live picture, without the controls.
-        expect(p.locator("svg.bespoke-marp-active .present-live svg.story")).to_be_visible(timeout=10000)
-        assert p.locator("svg.bespoke-marp-active .present-bar button").count() == 0
+        # A viewer's page shows the live run (as its timeline, held upright), without the controls.
+        expect(p.locator(".phone-card.phone-is-live .phone-timeline.present-live .story-timeline")).to_be_visible(timeout=10000)
+        assert p.locator(".phone-card.phone-is-live .present-bar button, #phone-projected .present-bar button").count() == 0
     finally:
         context.close()
 
@@ -265,6 +267,10 @@ def test_a_remote_with_demo_rights_runs_the_current_slides_demo_only(browser: Br
         view.locator(".room-row", has_text=f"Pair {code}?").locator("button", has_text="Allow + demos").click()
         run = p.locator(".room-demo button", has_text="Run live")
         expect(run).to_be_visible(timeout=5000)
+        # The remote's panel sits beside the slide, not over it, and every button in it takes a thumb.
+        sizes = p.locator(".phone-sheet:not([hidden]) button").evaluate_all("bs => bs.filter(b => b.checkVisibility()).map(b => "
+                                                                           "[b.textContent, b.getBoundingClientRect().width, b.getBoundingClientRect().height])")
+        assert sizes and all(w >= 44 and h >= 44 for _, w, h in sizes), sizes
         run.click()
         expect(laptop.locator("svg.bespoke-marp-active .present-badge").first).to_have_text("LIVE", timeout=15000)
         cookie, token = device_of(p)
@@ -394,3 +400,136 @@ def test_the_room_votes_from_its_phones_and_every_vote_counts_once(browser: Brow
     finally:
         for c in contexts:
             c.close()
+
+
+# --- the room reads it on a phone held upright (the talk; tests/test_phone.py has the other decks) ---------
+def test_every_slide_of_the_talk_reads_on_phones_upright_and_sideways(browser: Browser, session: PresentProcess, laptop: Page):
+    """Each slide on 390x844 and 360x740 held upright (reflowed: text >= 16 px, diagram and timeline
+    labels >= 14 px, nothing scrolls the page sideways) and 844x390 held sideways (the slide as
+    projected, the controls beside it, not over it); every control >= 44 px; pinch-zoom left on."""
+    import os
+
+    from tests.phone_check import LANDSCAPE, PORTRAIT, open_phone, sweep
+
+    url = f"{session.url.rstrip('/')}{session.room_path}"
+    phones = [open_phone(browser, url, viewport) for viewport in [*PORTRAIT, LANDSCAPE]]
+    svg_page = laptop.context.new_page()
+    shots = Path(os.environ["PHONE_SHOTS"]) / "talk" if os.environ.get("PHONE_SHOTS") else None
+    try:
+        shown = sweep(laptop, [p for _, p in phones], svg_page, shots=shots)
+        problems = [p for s in shown for p in s.problems]
+        assert not problems, "\n".join(problems)
+        count = laptop.evaluate("() => document.querySelectorAll('svg[data-marpit-svg]').length")
+        assert len(shown) == 3 * count
+        upright = [s for s in shown if s.viewport != f"{LANDSCAPE['width']}x{LANDSCAPE['height']}"]
+        assert sum(s.diagram_labels for s in upright) > 20  # the architecture and the chart, in their phone layouts
+        timelines = phones[0][1].evaluate("() => [...document.querySelectorAll('.phone-card')].filter((c) => c.querySelector('.phone-timeline .story-timeline')).length")
+        assert timelines == 5  # every demo slide's run (captured, or live if an earlier test ran it) (ingestion, inbox, retries, durability, versioning), as a timeline
+    finally:
+        svg_page.close()
+        for context, _ in phones:
+            context.close()
+
+
+WORDS_JS = """(phone) => {
+  const root = phone ? document.querySelector('.phone-card.phone-is-live section') : document.querySelector('svg.bespoke-marp-active section');
+  const texts = (sel) => [...root.querySelectorAll(sel)].filter((e) => e.checkVisibility()).map((e) => e.textContent.trim());
+  const live = phone ? root.querySelector('.phone-timeline.present-live .story-timeline') : root.querySelector('.present-live svg.story');
+  return {
+    badges: texts('.present-bar .present-badge'),
+    why: texts('.present-why'),
+    lines: texts('.present-lines li'),
+    rows: texts('.present-row-label'),
+    caption: texts('.demo-caption'),
+    story: live ? (phone ? live.dataset.words : live.getAttribute('aria-label')) : null,
+  };
+}"""
+
+
+def said(page: Page, *, phone: bool) -> dict:
+    return page.evaluate(WORDS_JS, phone)
+
+
+def assert_the_phone_says_what_the_slide_says(laptop: Page, phone: Page, timeout_s: float = 8.0) -> dict:
+    """The presenter's slide and the phone, read at once, until they agree (both follow the same stream)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        slide, shown = said(laptop, phone=False), said(phone, phone=True)
+        if slide == shown or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert shown == slide, f"the phone says {shown}\nthe slide says {slide}"
+    return slide
+
+
+def test_a_live_run_on_the_phone_is_the_slides_story_kill_gap_pids_and_words(browser: Browser, session: PresentProcess, laptop: Page):
+    """Durability, run live and its worker killed mid-step, then a new one started: the phone's timeline
+    has the same steps, the same worker pids, the same band as the presenter's picture; and while the
+    run is live the phone says what the slide says (the badge, the slide's line, the workers' side-effect
+    log, no captured caption beside the live run)."""
+    from tests.phone_check import PORTRAIT, SHOWN_JS, open_phone
+
+    number = laptop.evaluate("() => [...document.querySelectorAll('svg[data-marpit-svg]')].findIndex(s => s.querySelector('[data-demo=durability]')) + 1")
+    go(laptop, number)
+    context, p = open_phone(browser, f"{session.url.rstrip('/')}{session.room_path}", PORTRAIT[0])
+    act = lambda selector: laptop.locator(f"svg.bespoke-marp-active {selector}")  # noqa: E731
+    on_phone = p.locator(".phone-card.phone-is-live .phone-timeline.present-live")
+    try:
+        p.wait_for_function(SHOWN_JS, arg=number)
+        assert_the_phone_says_what_the_slide_says(laptop, p)  # before the run (an earlier test's run, or the captured one)
+        act(".present-btn").filter(has_text="Run live").click()
+        expect(act(".present-badge").first).to_have_text("LIVE", timeout=15000)
+        running = act(".present-live g.story-row[data-live='running']")
+        expect(running.filter(has_text=re.compile("create-account|allocate-storage|configure-dns"))).to_be_visible(timeout=30000)
+        laptop.wait_for_timeout(300)
+        killed = [w["pid"] for w in session.status()["workers"]["durability"]["worker"]]
+        act(".present-btn").filter(has_text="Kill worker").click()
+        expect(act(".present-live g.story-row[data-live='countup']")).to_contain_text("no worker running · nothing lost", timeout=10000)
+        expect(on_phone.locator(".tl-row.tl-gap[data-live='countup']")).to_contain_text("no worker running · nothing lost", timeout=5000)
+        expect(on_phone.locator(".tl-chip.tl-ended").first).to_have_text(f"worker {killed[0]}")
+        gap = assert_the_phone_says_what_the_slide_says(laptop, p)
+        assert gap["badges"][:1] == ["LIVE"] and any("SIGKILL worker pid" in w for w in gap["why"])
+        assert gap["caption"] == [] and gap["lines"] and gap["lines"][0].startswith("side-effect log:")  # no captured caption beside the live run
+        expect(act(".present-btn").filter(has_text="Start worker")).to_be_enabled(timeout=10000)
+        laptop.wait_for_timeout(1000)
+        act(".present-btn").filter(has_text="Start worker").click()
+        # The new process picks the killed step up: the band closes ("no worker for N s"), the step is done
+        # on its second attempt, on the new process's lane; the rest of the run (test_present.py has it
+        # to the end, on the presenter's page) would only add the same again.
+        redone = re.compile(r"(create-account|allocate-storage|configure-dns) ✓ \(attempt 2\)")
+        expect(act(".present-live g.story-row").filter(has_text=redone)).to_be_visible(timeout=60000)
+        expect(on_phone.locator(".tl-row .tl-label").filter(has_text=redone)).to_be_visible(timeout=10000)
+        done = assert_the_phone_says_what_the_slide_says(laptop, p)
+        started = [w["pid"] for w in session.status()["workers"]["durability"]["worker"]]
+        # The same steps, pids and band: the picture's lanes and rows, the timeline's chips and rows.
+        lanes = act(".present-live svg.story rect + text").evaluate_all("ts => ts.map(t => t.textContent)")
+        chips = on_phone.locator(".tl-lanes .tl-chip").all_inner_texts()
+        names = [c.replace(" ✕", "").strip() for c in chips]
+        assert set(names) <= set(lanes) and len(names) == 4, (chips, lanes)  # Client, Workflow, the killed worker, the new one
+        assert f"worker {killed[0]}" in names and f"worker {started[0]}" in names, (names, killed, started)
+        rows = on_phone.locator(".tl-row .tl-label").all_inner_texts()
+        band = [r for r in rows if r.startswith("no worker for")]
+        assert len(band) == 1 and re.fullmatch(r"no worker for \d+\.\d s · nothing lost", band[0])
+        assert band[0] in act(".present-live svg.story").evaluate("s => s.textContent")
+        step = redone.search(" ".join(rows)).group(1)
+        assert sum("worker killed" in r for r in rows) == 1 and sum(r.startswith(f"{step} ✓") for r in rows) == 1, rows  # the kill once, the step done once
+        assert done["story"].count("killed") == 1 and f"orker {killed[0]}" in done["story"] and f"orker {started[0]}" in done["story"]
+        assert p.evaluate("() => window.__phone.latencies.length") >= 2  # it grew live, event by event
+    finally:
+        context.close()
+
+
+def test_a_save_reaches_the_phones_reflowed_slide_without_a_reload(browser: Browser, session: PresentProcess, laptop: Page):
+    from tests.phone_check import PORTRAIT, SHOWN_JS, open_phone
+
+    go(laptop, 3)
+    context, p = open_phone(browser, f"{session.url.rstrip('/')}{session.room_path}", PORTRAIT[0])
+    try:
+        p.wait_for_function(SHOWN_JS, arg=3)
+        p.evaluate("() => { window.__sameLoad = true; }")
+        slide = session.root / "slides/talk/03-what-temporal-is.md"
+        slide.write_text(slide.read_text().replace("An **open source orchestration platform**", "An **open source orchestration platform**, saved a moment ago"))
+        expect(p.locator(".phone-card.phone-is-live")).to_contain_text("saved a moment ago", timeout=20000)
+        assert p.evaluate("() => window.__sameLoad") is True  # patched in place, as the presenter's page is
+    finally:
+        context.close()

@@ -167,3 +167,40 @@ def test_the_live_picture_ends_as_the_captured_one(name: str):
 
 def test_capacity_leaves_room_for_the_caption():
     assert capacity(CAPTION_BOX) == 9
+
+
+# --- one fold, two layouts: the slide's picture and the phone's timeline ---------------------------
+def test_rows_are_structured_and_their_words_come_from_the_structure():
+    story = capture_story(capture("durability"))
+    killed = next(r for r in story.rows if r.state == "killed")
+    assert (killed.name, killed.kind, killed.count) == (killed.label.split(" ✕")[0], "call", 1)
+    again = next(r for r in story.rows if r.name == killed.name and r.state == "done")
+    assert again.attempt == 2 and again.label == f"{killed.name} ✓ (attempt 2)"
+    children = next(r for r in capture_story(capture("ingestion")).rows if r.name == "IngestDocumentWorkflow")
+    assert (children.count, children.done, children.items, children.state) == (12, 12, True, "done")
+    retry = next(r for r in capture_story(capture("retries")).rows if r.kind == "fail")
+    assert (retry.name, retry.count) == ("charge_card", 3) and retry.failure.startswith("gateway 503")
+    signals = next(r for r in capture_story(capture("inbox")).rows if r.name == "signal add_item")
+    assert signals.count == 4 and not signals.items and signals.label == "signal add_item ×4"
+
+
+@pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.stem)
+def test_the_phone_timeline_tells_the_same_story_as_the_picture(path: Path):
+    """The same selected rows in both layouts: the timeline's rows say the picture's labels in full
+    (the picture may cut a long one with "…"), in the same order, and both carry the same words."""
+    from deckbuild.story import story_views
+    from deckbuild.story.timeline import words_of
+
+    c = json.loads(path.read_text())
+    drawn = story_views(c, PALETTE)
+    assert drawn.svg == story_picture(c, PALETTE)
+    phone = words_of(drawn.timeline)
+    assert phone == [r.label for r in drawn.rows]
+    root = ET.fromstring(drawn.svg)
+    # each row's own label is the last text of its group (a lane that starts there draws its box first)
+    picture_rows = [" ".join("".join(g.findall(f"{SVG}text")[-1].itertext()).split()) for g in root.findall(f"{SVG}g[@data-row]")]
+    assert len(picture_rows) == len(phone)
+    for drawn_text, full in zip(picture_rows, phone):
+        assert drawn_text == full or (drawn_text.endswith("…") and full.startswith(drawn_text[:-1].rstrip(" ,·"))), (drawn_text, full)
+    assert root.get("aria-label") in drawn.timeline.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+    ET.fromstring(drawn.timeline)  # well-formed: every captured text escaped

@@ -3,7 +3,9 @@ code that draws the captured slides), plus what no event holds yet: describe()'s
 activities (a retry's countdown, the worker running a step), the session's own acts (a worker
 killed, a rejected update) and what the workflow waits for (the demo's snapshot).
 
-The page receives the whole SVG when the story changes; a countdown only ticks, in the page, so a
+The pages receive the whole picture when the story changes, in both layouts from one selection of
+one fold: the SVG the slide shows and the timeline a phone held upright shows (deckbuild.story.views),
+so the projector and the room never tell different stories. A countdown only ticks, in the page, so a
 second going by sends nothing."""
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, timezone
 
 from google.protobuf.json_format import MessageToDict
 
-from deckbuild.story import Box, StoryFold, picture
+from deckbuild.story import Box, StoryFold, views
 
 TICKS = re.compile(r' data-left-ms="-?\d+"|>[^<]*</tspan>')
 
@@ -26,6 +28,7 @@ class LiveStory:
         self._palette = palette
         self.box = box
         self.svg = ""
+        self.timeline = ""
         self._signature = ""
         self.version = 0
         self.newest_event_ms: float | None = None  # server time of the newest event folded (epoch ms)
@@ -69,9 +72,9 @@ class LiveStory:
     def render(self) -> bool:
         """Draw the story now; True when it changed (other than a countdown's seconds)."""
         story = self.fold.story(now=datetime.now(timezone.utc))
-        svg = picture(story, self._palette, box=self.box, name=self.name)
-        signature = TICKS.sub("", svg)
-        self.svg = svg
+        drawn = views(story, self._palette, box=self.box, name=self.name)
+        signature = TICKS.sub("", drawn.svg)
+        self.svg, self.timeline = drawn.svg, drawn.timeline
         if signature == self._signature:
             return False
         self._signature = signature
@@ -79,7 +82,7 @@ class LiveStory:
         return True
 
     def message(self) -> dict:
-        return {"svg": self.svg, "version": self.version, "event_ms": self.newest_event_ms, "events": self.events}
+        return {"svg": self.svg, "timeline": self.timeline, "version": self.version, "event_ms": self.newest_event_ms, "events": self.events}
 
 
 def _innermost(failure) -> str:

@@ -2,21 +2,32 @@
 controls, and the presenter's own room endpoints. Every route checks its role here (room.py has
 the roles): a viewer gets the follow-only page and stream; a remote also turns slides and, when
 granted, runs the current slide's demo; the rest is the presenter's (the checked middleware in
-http.py already required the presenter's cookie and token for /__present/...)."""
+http.py already required the presenter's cookie and token for /__present/...).
+
+The audience page is built from the deck (audience.py): the slides' own HTML, reflowed on a phone
+held upright, its diagrams laid out again for the phone (phone_diagrams.py), its demo runs as
+timelines; its CSS and scripts are served compressed, by content hash."""
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import json
 import re
 from typing import Any
 
 from aiohttp import web
 
+from deckbuild.phone_diagrams import PhoneDiagrams
 from deckbuild.present import questions_http
+from deckbuild.present.audience import AudiencePages, static_file
+from deckbuild.present.children import RendererChild
 from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
 
-NOTE_RE = re.compile(r'<div class="bespoke-marp-note"[^>]*>.*?</div>', re.S)
+KEY_RE = re.compile(r"^[0-9a-f]{32}$")
+DIAGRAMS_WAIT_S = 0.4  # a page waits at most this long for its phone diagrams' sizes (else the phone asks for them)
+KEPT = "public, max-age=31536000, immutable"  # named by content: a phone keeps it until it changes
 
 
 def audience_url(session: Any, host: str) -> str:
@@ -26,6 +37,19 @@ def audience_url(session: Any, host: str) -> str:
 def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) -> None:
     room = session.room
     prefix = f"/r/{room.room_id}"
+    pages = AudiencePages(session, room.room_id)
+    phone = PhoneDiagrams(session.cfg, lambda: session.deck.state.svgs,
+                          (lambda: RendererChild(session.renderer)) if getattr(session, "renderer", None) is not None else None)
+
+    async def diagram_sizes(keys: list[str], wait: float | None = None) -> dict[str, dict]:
+        """The phone variants' sizes (rendered first when new: one renderer call for all of them)."""
+        keys = [k for k in keys if KEY_RE.match(k)][:64]
+        loop = asyncio.get_running_loop()
+        job = asyncio.ensure_future(loop.run_in_executor(None, phone.ensure, keys))
+        try:
+            return await asyncio.wait_for(asyncio.shield(job), wait) if wait else await job
+        except asyncio.TimeoutError:  # the page goes now; the phone asks for the rest when it needs them
+            return {k: found[1] for k in keys if (found := phone.get(k)) is not None}
 
     def device_for_post(request: web.Request) -> tuple[str | None, web.Response | None]:
         """The device sending, if its cookie and room token agree, the Origin is ours and it is
@@ -46,18 +70,66 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
             return web.Response(status=503, text=_room_full_page(room.max_devices), content_type="text/html")
         fresh = device is None
         device = device or room.new_device()
-        built = session.deck.state.built
-        if built is None:
+        deck = pages.deck()
+        if deck is None:
             return web.Response(status=503, text="<!DOCTYPE html><p>The deck is being built; try again in a moment.</p>", content_type="text/html")
-        html = NOTE_RE.sub("", built.html)  # speaker notes are the presenter's: a remote gets its slide's over its stream
-        tags = (f'<meta name="present-role" content="audience"><meta name="present-room" content="{room.room_id}">'
-                f'<meta name="present-room-token" content="{room.room_token(device)}"><meta name="present-version" content="{built.version}">'
-                '<link rel="stylesheet" href="/__present/client.css">'
-                '<script src="/__present/client.js" defer></script>'
-                '<script src="/__present/room.js" defer></script>' + questions_http.TAGS)
-        response = web.Response(text=html.replace("</head>", tags + "</head>", 1), content_type="text/html")
+        sizes = await diagram_sizes(deck.diagram_keys, DIAGRAMS_WAIT_S)
+        text = pages.page(deck, room=room.room_id, token=room.room_token(device), diagrams=sizes)
+        response = web.Response(text=text, content_type="text/html")
+        response.enable_compression()
         if fresh:
             response.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="Strict", path="/r/")
+        return response
+
+    def compressed(request: web.Request, body: bytes, content_type: str) -> web.Response:
+        """A body kept gzip-compressed, sent as it is to a browser that takes gzip (every one does)."""
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            return web.Response(body=body, content_type=content_type, headers={"Content-Encoding": "gzip", "Cache-Control": KEPT, "Vary": "Accept-Encoding"})
+        return web.Response(body=gzip.decompress(body), content_type=content_type, headers={"Cache-Control": KEPT, "Vary": "Accept-Encoding"})
+
+    async def deck_css(request: web.Request) -> web.Response:
+        deck = pages.deck()
+        if deck is None:
+            return web.Response(status=503, text="the deck is being built\n")
+        return compressed(request, pages.css_gz(deck), "text/css")
+
+    async def font(request: web.Request) -> web.Response:
+        pages.deck()
+        found = pages.fonts.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[0], content_type=found[1], headers={"Cache-Control": KEPT})
+
+    async def static(request: web.Request) -> web.Response:
+        found = static_file(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return compressed(request, *found)
+
+    async def phone_diagram(request: web.Request) -> web.Response:
+        """A diagram laid out for a phone held upright (its key is the slide's SVG's)."""
+        key = request.match_info["key"]
+        if room.device_of(dict(request.cookies)) is None or not KEY_RE.match(key):
+            return web.Response(status=403, text="forbidden: unknown device\n")
+        if not phone.known(key):
+            await diagram_sizes([key])
+        found = phone.get(key)
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[0], content_type="image/svg+xml", headers={"Cache-Control": KEPT})
+
+    async def diagram_info(request: web.Request) -> web.Response:
+        if room.device_of(dict(request.cookies)) is None:
+            return web.Response(status=403, text="forbidden: unknown device\n")
+        return web.json_response(await diagram_sizes(request.query.get("keys", "").split(",")))
+
+    async def timelines(request: web.Request) -> web.Response:
+        """The demo slides' captured runs as timelines, for a page that patched a newer deck."""
+        if room.device_of(dict(request.cookies)) is None:
+            return web.Response(status=403, text="forbidden: unknown device\n")
+        deck = pages.deck()
+        response = web.json_response({"version": deck.version if deck else 0, "timelines": pages.timelines(deck) if deck else {}})
+        response.enable_compression()
         return response
 
     async def events(request: web.Request) -> web.StreamResponse:
@@ -164,7 +236,37 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
     async def qr(request: web.Request) -> web.Response:
         return web.Response(text=qr_svg(session.audience_url), content_type="image/svg+xml")
 
+    warming: list[asyncio.Task] = []
+
+    async def warm(app: web.Application) -> None:
+        """The phone layouts of the deck's diagrams, made behind the first slide (once the deck is built
+        and the Mermaid renderer is up), so the room's first phones do not wait for them."""
+        async def make() -> None:
+            for _ in range(240):
+                renderer = getattr(session, "renderer", None)
+                if session.deck.state.built is not None and (renderer is None or renderer.state == "up"):
+                    deck = pages.deck()
+                    if deck is not None:
+                        await diagram_sizes(deck.diagram_keys)
+                    return
+                await asyncio.sleep(0.5)
+
+        warming.append(asyncio.create_task(make()))
+
+    async def stop_warm(app: web.Application) -> None:
+        for task in warming:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    app.on_startup.append(warm)
+    app.on_cleanup.append(stop_warm)
     app.router.add_get(prefix, page)
+    app.router.add_get(prefix + "/deck.css", deck_css)
+    app.router.add_get(prefix + "/s/{name}", static)
+    app.router.add_get(prefix + "/font/{name}", font)
+    app.router.add_get(prefix + "/diagram/{key}.svg", phone_diagram)
+    app.router.add_get(prefix + "/diagrams", diagram_info)
+    app.router.add_get(prefix + "/timelines", timelines)
     app.router.add_get(prefix + "/events", events)
     app.router.add_get(prefix + "/deck", deck)
     app.router.add_post(prefix + "/pair", pair)

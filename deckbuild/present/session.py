@@ -26,6 +26,7 @@ from deckbuild import demos, diagrams
 from deckbuild.config import Config
 from deckbuild.errors import BuildError, ExitCode
 from deckbuild.present import preflight, proctree
+from deckbuild.present.audience import for_viewers, temporal_for_viewers
 from deckbuild.present.children import Child, MarpChild, RendererChild
 from deckbuild.present.hub import Hub
 from deckbuild.present.http import allowed_hosts, make_app
@@ -52,7 +53,8 @@ class PresentSession:
         self.lan = lan_address() if share else None
         if self.room is not None:
             self.room.on_change = self._room_changed
-        self.hosts = allowed_hosts(port, {f"{h}:{port}" for h in (self.lan, share.bind, socket.gethostname()) if h and h not in ("0.0.0.0", "::")} if share else set())
+        self.hosts = allowed_hosts(port, {f"[{h}]:{port}" if ":" in h else f"{h}:{port}"
+                                          for h in (self.lan, share.bind, socket.gethostname()) if h and h not in ("0.0.0.0", "::")} if share else set())
         self.token = secrets.token_urlsafe(24)
         self.hub = Hub()
         self.log_dir = cfg.build_dir / ".present" / "logs"
@@ -99,7 +101,13 @@ class PresentSession:
 
     @property
     def audience_url(self) -> str:
-        return f"http://{self.lan}:{self.port}/r/{self.room.room_id}" if self.room else ""
+        """The URL the room opens: the address the deck listens on, or this machine's LAN address when
+        it listens on every address (a wildcard is not an address a phone can open)."""
+        if not self.room:
+            return ""
+        host = self.lan if self.share.bind in ("0.0.0.0", "::", "") else self.share.bind
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/r/{self.room.room_id}"
 
     def status(self) -> dict:
         built = self.deck.state.built
@@ -410,8 +418,8 @@ class PresentSession:
     # --- Temporal and workers ---------------------------------------------------------------------
     def _temporal_changed(self, state: TemporalState) -> None:
         self.hub.publish("temporal", state.as_dict(), topic="temporal")
-        if self.room is not None:  # the audience learns up or down, not where
-            self.room.broadcast("temporal", json.dumps({"state": state.state}))
+        if self.room is not None:  # the audience learns up or down and why, not where
+            self.room.broadcast("temporal", json.dumps(temporal_for_viewers(state)))
         if state.state == "up":
             ui = f", Web UI {state.ui_url}" if state.ui_url else ""
             self._out(f"present: Temporal        up at {state.address} (namespace {state.namespace}{ui})")
@@ -440,7 +448,7 @@ class PresentSession:
         self.hub.publish("demo", state, topic=f"demo:{name}")
         if self.room is None:
             return
-        self.room.broadcast("demo", json.dumps(_for_viewers(state), separators=(",", ":")))
+        self.room.broadcast("demo", json.dumps(for_viewers(state), separators=(",", ":")))
         full = json.dumps(state, separators=(",", ":"))
         for device, remote in self.room.remotes.items():
             if remote.demo_controls:
@@ -449,12 +457,12 @@ class PresentSession:
     def audience_state(self, device: str) -> list[tuple[str, str]]:
         """What a device that just connected is told: where the deck is, the live pictures, its role."""
         dumps = lambda value: json.dumps(value, separators=(",", ":"))  # noqa: E731
-        out = [("follow", dumps(self.room.follow)), ("temporal", dumps({"state": self.temporal.state.state}))]
+        out = [("follow", dumps(self.room.follow)), ("temporal", dumps(temporal_for_viewers(self.temporal.state)))]
         remote = self.room.remotes.get(device)
         for name in self.demo_names():
             state = self.hub.latest(f"demo:{name}")
             if state:
-                out.append(("demo", dumps(state if remote and remote.demo_controls else _for_viewers(state))))
+                out.append(("demo", dumps(state if remote and remote.demo_controls else for_viewers(state))))
         out.append(("role", dumps(self._role_message(device))))
         return out
 
@@ -566,16 +574,6 @@ def _quiet_sdk_core() -> None:
 
 def _first(pids: list[int]) -> int | None:
     return pids[0] if pids else None
-
-
-def _for_viewers(state: dict) -> dict:
-    """A demo's state as a viewer sees it: whether it runs live and its picture; no controls, no pids."""
-    run = state.get("run")
-    view = {k: run.get(k) for k in ("workflow_id", "run_id", "status", "picture", "error")} if run else None
-    snapshot = (run or {}).get("snapshot") or {}
-    if view is not None:  # what the room votes on, and its count so far (a poll's tally, a room's decision)
-        view["snapshot"] = {k: snapshot[k] for k in ("ballot", "tally", "room") if k in snapshot}
-    return {"name": state.get("name"), "live": state.get("live"), "stale": state.get("stale"), "viewer": True, "run": view}
 
 
 def _renderer_alive(renderer) -> bool:

@@ -1,16 +1,21 @@
-"""The story picture of a demo run: one fold of the event history (fold.py), drawn as SVG at the
-slide's scale (picture.py) and told in words (words.py). The built deck draws a capture with it;
-present mode draws the live run with the same code, event by event."""
+"""The story picture of a demo run: one fold of the event history (fold.py), the rows a layout shows
+(select.py), drawn as SVG at the slide's scale (picture.py) or as a vertical timeline for a phone
+held upright (timeline.py), and told in words (words.py). The built deck draws a capture with it;
+present mode draws the live run with the same code, event by event, for the projector and the
+phones at once: one fold, one selection, two layouts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from deckbuild.story.fold import Story, StoryFold, _parse_time
-from deckbuild.story.picture import Box, capacity, fit_rows, render
+from deckbuild.story.fold import Row, Story, StoryFold, _parse_time
+from deckbuild.story import timeline as _timeline
+from deckbuild.story.picture import render
+from deckbuild.story.select import Box, select
 from deckbuild.story.words import describe
 
-__all__ = ["Box", "Story", "StoryFold", "capture_story", "merged", "picture", "story_picture"]
+__all__ = ["Box", "Story", "StoryFold", "Views", "capture_story", "merged", "picture", "story_picture", "story_views", "views"]
 
 CAPTION_BOX = Box(1168, 500)  # a demo panel with a caption under the picture
 FULL_BOX = Box(1168, 580)
@@ -54,10 +59,32 @@ def capture_story(capture: dict[str, Any]) -> Story:
 
 
 def picture(story: Story, palette: dict[str, str], *, box: Box = CAPTION_BOX, name: str = "demo") -> str:
-    rows = fit_rows(list(story.rows), capacity(box))
-    return render(story, palette, box=box, name=name, words=describe(story, rows))
+    return views(story, palette, box=box, name=name).svg
+
+
+@dataclass(frozen=True)
+class Views:
+    """One story, selected once, in both layouts and in words: they cannot disagree."""
+
+    svg: str  # the slide's picture
+    timeline: str  # the phone's timeline (HTML)
+    words: str  # the alt text both carry
+    rows: tuple[Row, ...]  # what both draw
+
+
+def views(story: Story, palette: dict[str, str], *, box: Box = CAPTION_BOX, name: str = "demo", svg: bool = True) -> Views:
+    """`svg=False`: the timeline alone (a phone's page needs no picture of a slide it reflows)."""
+    rows = select(story, box)
+    words = describe(story, rows)
+    drawn = render(story, palette, box=box, name=name, words=words, rows=rows) if svg else ""
+    return Views(drawn, _timeline.render(story, rows, palette, name=name, words=words), words, tuple(rows))
 
 
 def story_picture(capture: dict[str, Any], palette: dict[str, str], *, caption: bool = True) -> str:
     """The captured run of a demo as its slide shows it (inline SVG)."""
     return picture(capture_story(capture), palette, box=CAPTION_BOX if caption else FULL_BOX, name=capture.get("demo", "demo"))
+
+
+def story_views(capture: dict[str, Any], palette: dict[str, str], *, caption: bool = True, svg: bool = True) -> Views:
+    """The captured run in both layouts (the phone's page shows its timeline where the slide has the picture)."""
+    return views(capture_story(capture), palette, box=CAPTION_BOX if caption else FULL_BOX, name=capture.get("demo", "demo"), svg=svg)

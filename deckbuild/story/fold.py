@@ -47,17 +47,54 @@ class Lane:
 
 @dataclass(frozen=True)
 class Row:
+    """One step of the story, structured: what it is (`name`), how many (`count`, `done`), how it
+    went (`state`, `attempt`, `failure`). `label` says it in words, the same for every layout (the
+    slide's picture, the phone's timeline, the alt text)."""
+
     id: int  # stable while the run grows: the page updates rows in place
     t_ms: int  # since the workflow started
     kind: str  # call | return | human | rejected | fail | note | alert | gap | killed | elided | waiting
     src: str
     dst: str
-    label: str
+    name: str  # the step: "charge_card", "signal approve", "credit_check ∥ verify_documents", "start W"
     rank: int = RANK_PLUMBING
-    tone: str = ""  # "" | human | bad | dim
-    live: str = ""  # live-only state: "running", "countdown", "countup"
+    tone: str = ""  # "" | human | bad | dim | gap
+    live: str = ""  # live-only state: "running", "countdown", "countup", "waiting"
     live_ms: int = 0  # for a countdown the time left, for a count-up the time so far
     live_text: str = ""  # the live part of the label, with {} where the ticking seconds go
+    count: int = 1  # repeated messages, or items of repeated work (×12)
+    done: int = 0  # of `count` items, how many finished
+    items: bool = False  # `count` counts work that finishes (7/12 done), not messages
+    parallel: int = 0  # items scheduled together ("a ∥ b"), and how many of them finished
+    parallel_done: int = 0
+    state: str = ""  # an item's: "" | running | done | failed | canceled | timed out | killed | fired
+    attempt: int = 1
+    failure: str = ""  # why it failed (a fail row's last failure, a rejection's reason)
+
+    @property
+    def label(self) -> str:
+        return row_label(self)
+
+
+def row_label(row: Row) -> str:
+    """A row in words: "IngestDocumentWorkflow ×12 · 7/12 done", "charge_card ✓ (attempt 4)"."""
+    if row.kind == "fail":
+        failure = shorten(re.sub(r"\s*\(attempt \d+\)", "", row.failure), 34)
+        return f"{row.name} failed ×{row.count}: {failure}" if row.count > 1 else f"{row.name} ✕ {failure}"
+    if row.kind == "rejected":
+        return f"{row.name} ✕ {row.failure}"
+    if row.kind == "elided":
+        return f"… {row.count} {row.name}"
+    if row.count > 1:
+        if not row.items:
+            return f"{row.name} ×{row.count}"
+        return f"{row.name} ×{row.count}" + (" ✓" if row.done >= row.count else f" · {row.done}/{row.count} done")
+    if row.parallel and row.state in ("", "running") and row.parallel_done:
+        return f"{row.name} · {row.parallel_done}/{row.parallel} done"
+    attempt = f" (attempt {row.attempt})" if row.attempt > 1 else ""
+    suffix = {"done": f" ✓{attempt}", "failed": f" ✕ {row.failure}", "canceled": " canceled", "timed out": " timed out",
+              "killed": " ✕ worker killed", "fired": " fired"}.get(row.state, "")
+    return row.name + suffix
 
 
 @dataclass(frozen=True)
@@ -111,20 +148,13 @@ class _Row:
     parallel: int = 0  # items scheduled together by one workflow task ("a ∥ b"), and how many closed
     parallel_done: int = 0
 
-    def label(self) -> str:
-        if self.kind == "fail":
-            failure = shorten(re.sub(r"\s*\(attempt \d+\)", "", self.failure), 34)
-            return f"{self.base} failed ×{self.count}: {failure}" if self.count > 1 else f"{self.base} ✕ {failure}"
-        if self.group is None or self.kind not in ("call", "timer"):
-            return self.base + (f" ×{self.count}" if self.count > 1 else "")
-        if self.count > 1:
-            return f"{self.base} ×{self.count}" + (" ✓" if self.done >= self.count else f" · {self.done}/{self.count} done")
-        if self.parallel and self.state in ("", "running") and self.parallel_done:
-            return f"{self.base} · {self.parallel_done}/{self.parallel} done"
-        attempt = f" (attempt {self.attempt})" if self.attempt > 1 else ""
-        suffix = {"done": f" ✓{attempt}", "failed": f" ✕ {self.failure}", "canceled": " canceled", "timed out": " timed out",
-                  "killed": " ✕ worker killed", "fired": " fired"}.get(self.state, "")
-        return self.base + suffix
+    def frozen(self, tone: str, live: str) -> Row:
+        """The row as the story tells it now. Only work the fold schedules (`group`) counts items
+        that finish and has a state; other rows are messages (their count is how many came)."""
+        work = self.group is not None and self.kind in ("call", "timer")
+        return Row(self.id, self.t_ms, self.kind, self.src, self.dst, self.base, self.rank, tone, live=live, count=self.count,
+                   done=self.done, items=work, parallel=self.parallel, parallel_done=self.parallel_done,
+                   state=self.state if work or self.kind in ("call", "return") else "", attempt=self.attempt, failure=self.failure)
 
 
 @dataclass
@@ -330,12 +360,11 @@ class StoryFold:
                 row.rank = RANK_STORY
             return
         # The item's row is a failure (retries) or gone with a killed worker: the outcome is its own row.
-        attempt = f" (attempt {item.attempt})" if item.attempt > 1 else ""
         if state == "done":
             if row is not None and row.kind == "fail":
-                self._add(t, "return", lane, WORKFLOW, f"{item.name} ✓{attempt}", RANK_STORY)
+                self._add(t, "return", lane, WORKFLOW, item.name, RANK_STORY, state="done", attempt=item.attempt)
             else:
-                self._add(t, "call", WORKFLOW, lane, f"{item.name} ✓{attempt}", RANK_STORY)
+                self._add(t, "call", WORKFLOW, lane, item.name, RANK_STORY, state="done", attempt=item.attempt)
         else:
             self._add(t, "fail", lane, WORKFLOW, item.name, RANK_STORY, failure=_failure(a) if state == "failed" else state)
 
@@ -478,7 +507,7 @@ class StoryFold:
                 self._started(item, self._worker(note["worker"], t), int(note.get("attempt", item.attempt)), "", t)
         elif kind == "rejected":
             name = str(note.get("name", "update")).removeprefix("update ")  # the crossed-out arrow says it was refused
-            self._add(t, "rejected", HUMAN, WORKFLOW, f"{name} ✕ {note.get('reason', 'rejected')}", RANK_STORY)
+            self._add(t, "rejected", HUMAN, WORKFLOW, name, RANK_STORY, failure=str(note.get("reason", "rejected")))
         elif kind == "note":
             self._add(t, "note", WORKFLOW, WORKFLOW, str(note.get("text", "")), RANK_STORY)
 
@@ -544,8 +573,7 @@ class StoryFold:
 
     # --- the story now ------------------------------------------------------------------------------
     def story(self, now: datetime | None = None) -> Story:
-        rows = [Row(r.id, r.t_ms, r.kind, r.src, r.dst, r.label(), r.rank, _tone(r),
-                    live="running" if r.state == "running" and self._status == "running" else "") for r in self._rows]
+        rows = [r.frozen(_tone(r), "running" if r.state == "running" and self._status == "running" else "") for r in self._rows]
         if self._status == "running" and now is not None:
             rows = self._live_rows(rows, now)
         lanes = []

@@ -13,24 +13,20 @@ face is the page's, inherited, so the picture sets in the deck's own font.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from deckbuild.story.fold import RANK_BOOKKEEPING, RANK_PLUMBING, Lane, Row, Story
+from deckbuild.story.fold import Lane, Row, Story
+from deckbuild.story.select import HEAD, PITCH, Box, capacity, fit_rows
 from deckbuild.story.textwidth import fit, text_width
+from deckbuild.story.words import live_label, seconds_text
+
+__all__ = ["Box", "capacity", "fit_rows", "render"]
 
 LABEL_PX = 24
 LANE_PX = 22
-PITCH = 46  # one row
-HEAD = 52  # the lane boxes at the top
 BOX_H = 40
 PAD = 14  # between a label and the ends of its arrow
 OVERHANG = 0.35  # of a label's width, how much may reach past the ends of its arrow (a row holds one message)
-
-
-@dataclass(frozen=True)
-class Box:
-    width: int = 1168  # the demo panel of a 1280x720 slide
-    height: int = 500
 
 
 @dataclass(frozen=True)
@@ -48,88 +44,34 @@ class Colours:
         return cls(p["text"], p["heading"], p.get("color-dimmed", "#8a9bb0"), p["accent-green"], p["accent-coral"], p["surface"], p["background"])
 
 
-def capacity(box: Box) -> int:
-    return max(3, (box.height - HEAD - 8) // PITCH)
-
-
-# --- fitting a story into its box ------------------------------------------------------------------
-def fit_rows(rows: list[Row], cap: int) -> list[Row]:
-    """At most `cap` rows: join finished neighbours ("a, b ✓"), drop bookkeeping, then plumbing
-    (oldest first), then fold the oldest rows after the start into one "… N earlier steps" row (the
-    newest stay in view)."""
-    rows = list(rows)
-    while len(rows) > cap:
-        joined = _join_one(rows)
-        if joined is None:
-            break
-        rows = joined
-    if len(rows) > cap:
-        rows = [r for r in rows if r.rank < RANK_BOOKKEEPING]
-    while len(rows) > cap:  # then the plumbing, oldest first (what is running now stays)
-        plumbing = next((i for i, r in enumerate(rows) if i > 0 and r.rank >= RANK_PLUMBING and not r.live), None)
-        if plumbing is None:
-            break
-        del rows[plumbing]
-    if len(rows) > cap:
-        keep = cap - 2
-        hidden = rows[1: len(rows) - keep]
-        elided = Row(hidden[0].id, hidden[0].t_ms, "elided", rows[0].dst, rows[0].dst, f"… {len(hidden)} earlier steps", RANK_PLUMBING, "dim")
-        rows = [rows[0], elided, *rows[len(rows) - keep:]]
-    return rows
-
-
-def _join_one(rows: list[Row]) -> list[Row] | None:
-    for i in range(len(rows) - 1):
-        a, b = rows[i], rows[i + 1]
-        if (a.kind == b.kind == "call" and a.src == b.src and a.dst == b.dst and not a.live and not b.live
-                and a.label.endswith(" ✓") and b.label.endswith(" ✓") and "×" not in a.label + b.label and "(" not in a.label + b.label):
-            label = f"{a.label[:-2]}, {b.label}"
-            if len(label) <= 44:
-                return [*rows[:i], replace(a, label=label), *rows[i + 2:]]
-    return None
-
-
 # --- layout -------------------------------------------------------------------------------------
-def _live_label(row: Row) -> str:
+def _widest_live_label(row: Row, text: str) -> str:
     if row.live in ("countdown", "countup"):
-        return f"{row.label} · {row.live_text.format(_seconds_text(row.live_ms))}"
-    if row.live == "running":
-        return f"{row.label} …"
-    return row.label
+        return f"{text} · {row.live_text.format('88.8 s')}"
+    return live_label(row, text)
 
 
-def _widest_live_label(row: Row) -> str:
-    if row.live in ("countdown", "countup"):
-        return f"{row.label} · {row.live_text.format('88.8 s')}"
-    return _live_label(row)
-
-
-def _seconds_text(ms: int) -> str:
-    s = max(0, ms) / 1000
-    return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
-
-
-def _layout(lanes: list[Lane], rows: list[Row], width: int) -> tuple[dict[str, float], dict[str, float], list[Row]]:
-    """x of each lane, width of each lane's box, and the rows with labels cut to what fits."""
+def _layout(lanes: list[Lane], rows: list[Row], width: int) -> tuple[dict[str, float], dict[str, float], dict[int, str]]:
+    """x of each lane, width of each lane's box, and each row's label cut to what fits (by row id)."""
     keys = [lane.key for lane in lanes]
     index = {k: i for i, k in enumerate(keys)}
     box_w = {lane.key: max(110.0, text_width(lane.label, LANE_PX) + 28) for lane in lanes}
     n = len(keys)
 
-    def needs(rs: list[Row]) -> list[tuple[int, int, float]]:
+    def needs(texts: dict[int, str]) -> list[tuple[int, int, float]]:
         out = []
-        for r in rs:
+        for r in rows:
             i, j = sorted((index[r.src], index[r.dst]))
             if i != j:
-                w = text_width(_widest_live_label(r), LABEL_PX) * (1 if r.kind == "gap" else 1 - OVERHANG) + 2 * PAD
+                w = text_width(_widest_live_label(r, texts[r.id]), LABEL_PX) * (1 if r.kind == "gap" else 1 - OVERHANG) + 2 * PAD
                 if r.kind == "gap":
                     w += box_w[r.dst] / 2 * (-1 if r.live else 1)
                 out.append((i, j, w))
         return out
 
-    def solve(rs: list[Row]) -> list[float]:
+    def solve(texts: dict[int, str]) -> list[float]:
         x = [box_w[keys[0]] / 2]
-        constraints = needs(rs)
+        constraints = needs(texts)
         for j in range(1, n):
             xj = x[j - 1] + (box_w[keys[j - 1]] + box_w[keys[j]]) / 2 + 24
             for i, jj, w in constraints:
@@ -138,20 +80,21 @@ def _layout(lanes: list[Lane], rows: list[Row], width: int) -> tuple[dict[str, f
             x.append(xj)
         return x
 
-    x = solve(rows)
+    texts = {r.id: r.label for r in rows}
+    x = solve(texts)
     total = x[-1] + box_w[keys[-1]] / 2 if n else 0
     if total > width and n > 1:
         # Too wide: the longest labels give way first. Find the largest cap (per gap a label spans)
         # under which everything fits; labels narrower than their cap keep every word.
-        def capped(cap: float) -> list[Row]:
-            out = []
+        def capped(cap: float) -> dict[int, str]:
+            out = {}
             for r in rows:
+                out[r.id] = r.label
                 i, j = sorted((index[r.src], index[r.dst]))
                 if i != j:
-                    live_extra = text_width(_widest_live_label(r), LABEL_PX) - text_width(r.label, LABEL_PX)
+                    live_extra = text_width(_widest_live_label(r, r.label), LABEL_PX) - text_width(r.label, LABEL_PX)
                     room = (cap * (j - i) - 2 * PAD) / (1 if r.kind == "gap" else 1 - OVERHANG) - live_extra - (box_w[r.dst] / 2 if r.kind == "gap" and not r.live else 0)
-                    r = replace(r, label=fit(r.label, LABEL_PX, max(48.0, room)))
-                out.append(r)
+                    out[r.id] = fit(r.label, LABEL_PX, max(48.0, room))
             return out
 
         low, high = 40.0, float(width)
@@ -162,8 +105,8 @@ def _layout(lanes: list[Lane], rows: list[Row], width: int) -> tuple[dict[str, f
                 low = mid
             else:
                 high = mid
-        rows = capped(low)
-        x = solve(rows)
+        texts = capped(low)
+        x = solve(texts)
         total = x[-1] + box_w[keys[-1]] / 2
     if n > 1 and total < width:  # spread the lanes, up to twice their natural gaps, then centre
         extra = width - total
@@ -171,7 +114,7 @@ def _layout(lanes: list[Lane], rows: list[Row], width: int) -> tuple[dict[str, f
         x = [xi + grow * j for j, xi in enumerate(x)]
         total = x[-1] + box_w[keys[-1]] / 2
     offset = max(0.0, (width - total) / 2)
-    return {k: x[i] + offset for i, k in enumerate(keys)}, box_w, rows
+    return {k: x[i] + offset for i, k in enumerate(keys)}, box_w, texts
 
 
 # --- drawing ------------------------------------------------------------------------------------
@@ -190,24 +133,25 @@ def _text(x: float, y: float, text: str, fill: str, *, size: int = LABEL_PX, anc
     return back + f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}"{bold}>{text}</text>'
 
 
-def _label_markup(row: Row) -> str:
+def _label_markup(row: Row, text: str) -> str:
     if row.live in ("countdown", "countup"):
         before, _, after = row.live_text.partition("{}")
         tick = (f'<tspan class="story-tick" data-left-ms="{row.live_ms}" data-dir="{"down" if row.live == "countdown" else "up"}">'
-                f"{_esc(_seconds_text(row.live_ms))}</tspan>")
-        return f"{_esc(row.label)} · {_esc(before)}{tick}{_esc(after)}"
-    return _esc(_live_label(row))
+                f"{_esc(seconds_text(row.live_ms))}</tspan>")
+        return f"{_esc(text)} · {_esc(before)}{tick}{_esc(after)}"
+    return _esc(live_label(row, text))
 
 
-def render(story: Story, palette: dict[str, str], *, box: Box = Box(), name: str = "demo", words: str = "") -> str:
-    """The SVG of `story` (a string, one line per element, no blank lines: it sits in Markdown)."""
+def render(story: Story, palette: dict[str, str], *, box: Box = Box(), name: str = "demo", words: str = "", rows: list[Row] | None = None) -> str:
+    """The SVG of `story` (a string, one line per element, no blank lines: it sits in Markdown).
+    `rows`: the selection to draw (select.select's, by default)."""
     c = Colours.from_palette(palette)
-    rows = fit_rows(list(story.rows), capacity(box))
+    rows = fit_rows(list(story.rows), capacity(box)) if rows is None else rows
     used = {k for r in rows for k in (r.src, r.dst)} | {lane.key for lane in story.lanes if lane.starts_at is not None}
     lanes = [lane for lane in story.lanes if lane.key in used]
     if not lanes:
         lanes = [Lane("Workflow", "Workflow")]
-    x, box_w, rows = _layout(lanes, rows, box.width)
+    x, box_w, texts = _layout(lanes, rows, box.width)
     row_index = {r.id: i for i, r in enumerate(rows)}
     height = HEAD + PITCH * len(rows) + 8
     starts = {lane.key: row_index.get(lane.starts_at) for lane in lanes if lane.starts_at is not None and lane.starts_at in row_index}
@@ -235,7 +179,7 @@ def render(story: Story, palette: dict[str, str], *, box: Box = Box(), name: str
                 parts.append(_line(x[k], top, top + 34, c) + _cross(x[k], top + 34, c))
             else:
                 parts.append(_line(x[k], top, top + PITCH, c))
-        parts.append(_row(row, x, box_w, top, box.width, c))
+        parts.append(_row(row, texts[row.id], x, box_w, top, box.width, c))
         live = f' data-live="{row.live}"' if row.live else ""
         out.append(f'<g class="story-row story-{row.kind}" data-t="{row.t_ms}" data-row="{row.id}"{live}>{"".join(parts)}</g>')
     out.append("</svg>")
@@ -267,13 +211,14 @@ def _arrow(x1: float, x2: float, y: float, colour: str, *, dashed: bool, head: b
     return line + f'<path d="M{tip:.1f} {y:.1f} L{tip - d * 14:.1f} {y - 7:.1f} L{tip - d * 14:.1f} {y + 7:.1f} Z" fill="{colour}"/>'
 
 
-def _row(row: Row, x: dict[str, float], box_w: dict[str, float], top: float, width: int, c: Colours) -> str:
+def _row(row: Row, text: str, x: dict[str, float], box_w: dict[str, float], top: float, width: int, c: Colours) -> str:
     colour = {"bad": c.coral, "human": c.green, "dim": c.dim}.get(row.tone, c.text)
-    label = _label_markup(row)
+    label = _label_markup(row, text)
+    widest = _widest_live_label(row, text)
     if row.kind == "elided":
-        return _text(width / 2, top + 30, label, c.dim, halo=c.background, plain=row.label)
+        return _text(width / 2, top + 30, label, c.dim, halo=c.background, plain=text)
     if row.src == row.dst and row.kind != "gap":  # a note over one lane
-        w = text_width(_widest_live_label(row), LABEL_PX) + 28
+        w = text_width(widest, LABEL_PX) + 28
         cx = min(max(x[row.src], w / 2 + 2), width - w / 2 - 2)
         stroke = {"bad": c.coral, "human": c.green}.get(row.tone, c.dim)
         dash = ' stroke-dasharray="6 5"' if row.live else ""
@@ -292,13 +237,13 @@ def _row(row: Row, x: dict[str, float], box_w: dict[str, float], top: float, wid
     if row.kind == "rejected":  # the validator refused it: the arrow stops short, with a cross
         stop = x1 + (x2 - x1) * 0.82
         return (_arrow(x1, stop, y, colour, dashed=True, head=False) + _cross(stop, y, c)
-                + _text(_label_x(row, x1, x2, width), top + 24, label, colour, halo=c.background, plain=_widest_live_label(row)))
+                + _text(_label_x(widest, x1, x2, width), top + 24, label, colour, halo=c.background, plain=widest))
     killed = row.tone == "bad" and row.kind == "call"
-    return _arrow(x1, x2, y, colour, dashed=dashed) + _text(_label_x(row, x1, x2, width, bold=killed), top + 24, label, colour,
-                                                         weight="600" if killed else "", halo=c.background, plain=_widest_live_label(row))
+    return _arrow(x1, x2, y, colour, dashed=dashed) + _text(_label_x(widest, x1, x2, width, bold=killed), top + 24, label, colour,
+                                                         weight="600" if killed else "", halo=c.background, plain=widest)
 
 
-def _label_x(row: Row, x1: float, x2: float, width: int, *, bold: bool = False) -> float:
+def _label_x(widest: str, x1: float, x2: float, width: int, *, bold: bool = False) -> float:
     """Centred on its arrow, moved in where it would reach past the picture's edge."""
-    half = text_width(_widest_live_label(row), LABEL_PX, bold=bold) / 2 + 4
+    half = text_width(widest, LABEL_PX, bold=bold) / 2 + 4
     return min(max((x1 + x2) / 2, half), width - half)

@@ -41,3 +41,19 @@ def describe(story: Story, rows: list[Row] | None = None) -> str:
             text = label
         sentences.append(text[:1].upper() + text[1:] + ".")
     return " ".join(sentences)
+
+
+def seconds_text(ms: int) -> str:
+    """A ticking time as every layout shows it: "4.2 s", "12 s"."""
+    s = max(0, ms) / 1000
+    return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
+
+
+def live_label(row: Row, text: str | None = None) -> str:
+    """The row's words with what is happening now: "charge_card · attempt 3 in 4.2 s", "configure-dns …"."""
+    text = row.label if text is None else text
+    if row.live in ("countdown", "countup"):
+        return f"{text} · {row.live_text.format(seconds_text(row.live_ms))}"
+    if row.live == "running":
+        return f"{text} …"
+    return text

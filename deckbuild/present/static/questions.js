@@ -156,9 +156,14 @@
     const opener = button('Questions', 'q-open', () => openSheet());
     opener.id = 'q-open';
     opener.setAttribute('aria-haspopup', 'dialog');
-    const wrap = el('div', 'q-ui q-open-wrap');
-    wrap.append(opener);
-    document.body.appendChild(wrap);
+    if (window.__phone) {  // the phone page (phone.js): a button in its bar, never over the slide
+      opener.classList.add('q-in-bar');
+      window.__phone.addAction(opener);
+    } else {
+      const wrap = el('div', 'q-ui q-open-wrap');
+      wrap.append(opener);
+      document.body.appendChild(wrap);
+    }
 
     const sheet = el('div', 'q-ui q-sheet');
     sheet.id = 'q-sheet';

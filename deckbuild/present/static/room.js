@@ -1,6 +1,7 @@
-// Share mode, beside client.js. On an audience device: "Pair as remote" (a short code the presenter
-// approves on the laptop), then the remote's controls: large Previous / Next buttons and swipes, the
-// current slide's notes, the next slide's title, a timer, and (when granted) the demo controls.
+// Share mode, beside client.js. On an audience device (the phone page, phone.js): "Pair as remote" (a
+// short code the presenter approves on the laptop), then the remote's controls in a panel of the page:
+// large Previous / Next buttons and swipes, the current slide's notes, the next slide's title, a timer,
+// and (when granted) the demo controls; a vote open on the slide, as answer buttons for every device.
 // In the presenter view: the room (who asks to pair, who is paired, how many follow) and the
 // audience URL's QR code, full screen. Every action is checked on the server; this only shows them.
 (() => {
@@ -21,34 +22,39 @@
     return b;
   };
 
-  // ---- an audience device -------------------------------------------------------------------------
+  // ---- an audience device ---------------------------------------------------------------------------
+  // The phone page (phone.js) gives the controls their places: buttons in its bar, panels ("sheets")
+  // above it (beside it, held sideways), never over the slide.
   function audienceUi() {
     const room = meta('present-room');
-    const ui = el('div', 'room-ui');
-    ui.setAttribute('role', 'region');
-    ui.setAttribute('aria-label', 'Remote control');
-    document.body.appendChild(ui);
+    const phone = window.__phone;
+    if (!phone) return;
+    const remoteSheet = phone.addSheet('remote', { title: 'Remote', closable: true });
+    const voteSheet = phone.addSheet('vote', { title: 'Vote', closable: false });
+    const pairButton = phone.addAction(button('Pair as remote', 'phone-btn phone-quiet room-pair', () => pairOrShow()));
     let pairedAt = null;
 
-    async function pair() {
+    async function pairOrShow() {
+      if (present.remote || (present.pairing && present.pairing.code)) { remoteSheet.toggle(); return; }
       const data = await present.post(`/r/${room}/pair`, {});
       present.pairing = data;
       render();
+      remoteSheet.open();
     }
     const nav = (dir) => present.post(`/r/${room}/nav`, { dir }).then((d) => { present.lastNav = d; });
 
-    // A swipe turns the slide for a remote (follow-only pages let no touch reach bespoke).
+    // A swipe sideways turns the slide for a remote (a viewer's page only scrolls).
     let touch = null;
-    window.addEventListener('touchstart', (e) => { touch = e.touches[0] ? e.touches[0].clientX : null; }, true);
+    window.addEventListener('touchstart', (e) => { touch = e.touches[0] ? { x: e.touches[0].clientX, y: e.touches[0].clientY } : null; }, true);
     window.addEventListener('touchend', (e) => {
-      if (!present.remote || touch === null || !e.changedTouches[0]) return;
-      const dx = e.changedTouches[0].clientX - touch;
-      if (Math.abs(dx) > 60) nav(dx < 0 ? 'next' : 'prev');
+      if (!present.remote || touch === null || !e.changedTouches[0] || phone.viewer) return;
+      const dx = e.changedTouches[0].clientX - touch.x, dy = e.changedTouches[0].clientY - touch.y;
+      if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) nav(dx < 0 ? 'next' : 'prev');
       touch = null;
     }, true);
 
     function nextTitle() {
-      const slides = Array.from(document.querySelectorAll('svg[data-marpit-svg]'));
+      const slides = Array.from(document.querySelectorAll('#phone-projected > svg[data-marpit-svg]'));
       const follow = present.follow || { slide: 1 };
       const next = slides[follow.slide];
       const heading = next && next.querySelector('h1, h2');
@@ -89,7 +95,7 @@
       box.append(el('div', 'room-question', open.ballot.question));
       const receipt = mine[open.run.run_id];
       open.ballot.answers.forEach((a) => {
-        const b = button(`${a.key === a.text.toLowerCase() ? '' : `${a.key}. `}${a.text}`, 'room-answer', () => vote(open.name, open.run.run_id, a.key));
+        const b = button(`${a.key === a.text.toLowerCase() ? '' : `${a.key}. `}${a.text}`, 'phone-btn room-answer', () => vote(open.name, open.run.run_id, a.key));
         b.disabled = !open.ballot.open || (receipt && ['sending', 'waiting', 'accepted'].includes(receipt.status));
         if (receipt && receipt.answer === a.key) b.classList.add('chosen');
         box.append(b);
@@ -108,50 +114,57 @@
       return box;
     }
 
+    let ballotKey = '';
     function render() {
-      ui.replaceChildren();
       const open = ballotOnSlide();
-      ui.classList.toggle('room-voting', !!open && !present.remote);
-      document.documentElement.classList.toggle('room-has-panel', !!open || !!present.remote);
-      if (open && !present.remote) ui.append(ballotUi(open));
+      const key = JSON.stringify(open ? [open.run.run_id, open.ballot, mine[open.run.run_id]] : null);
+      if (key !== ballotKey) {  // rebuilt only when what it shows changed (a tally refresh leaves a thumb on a button alone)
+        ballotKey = key;
+        voteSheet.body.replaceChildren(...(open ? [ballotUi(open)] : []));
+        if (open) voteSheet.open(); else voteSheet.close();
+      }
+      document.documentElement.classList.toggle('room-voting', !!open);
       const remote = present.remote;
+      const body = remoteSheet.body;
+      body.replaceChildren();
       if (!remote) {
-        ui.classList.remove('room-remote');
         document.documentElement.classList.remove('room-is-remote');
-        const asking = (present.pairing && present.pairing.code) || (present.role_asking);
+        pairButton.textContent = 'Pair as remote';
+        const asking = (present.pairing && present.pairing.code) || present.role_asking;
         if (asking) {
-          ui.append(el('div', 'room-code', asking), el('div', 'room-hint', 'Show this code to the presenter to use this phone as the remote.'));
+          body.append(el('div', 'room-code', asking), el('div', 'room-hint', 'Show this code to the presenter to use this phone as the remote.'));
         } else {
-          ui.append(button('Pair as remote', 'room-pair', pair));
+          body.append(el('div', 'room-hint', 'A paired phone turns the slides and shows the notes.'), button('Ask to pair', 'phone-btn', () => pairOrShow()));
+          if (!present.pairing) remoteSheet.close();
         }
         return;
       }
       pairedAt = pairedAt || Date.now();
-      ui.classList.add('room-remote');
+      pairButton.textContent = 'Remote';
       document.documentElement.classList.add('room-is-remote');
       const row = el('div', 'room-nav');
-      row.append(button('◀ Previous', 'room-prev', () => nav('prev')), button('Next ▶', 'room-next', () => nav('next')));
+      row.append(button('◀ Previous', 'phone-btn room-prev', () => nav('prev')), button('Next ▶', 'phone-btn room-next', () => nav('next')));
       const follow = present.follow || { slide: 1, count: 0 };
       const info = el('div', 'room-info', `Slide ${follow.slide}${follow.count ? ` of ${follow.count}` : ''} · ${nextTitle()}`);
       const timer = el('div', 'room-timer', '0:00');
       timer.dataset.since = String(pairedAt);
       const notes = el('div', 'room-notes');
       notes.innerHTML = remote.notes || '<p>(no notes on this slide)</p>'; // the server's HTML of the deck's own notes, escaped there
-      if (open) ui.append(ballotUi(open));
-      ui.append(row, info, timer);
+      body.append(row, info, timer);
       if (remote.demo_controls) {  // the current slide's demo, with buttons a thumb can press
         const demos = (present.follow && present.follow.demos) || [];
         demos.forEach((name) => {
           const box = el('div', 'room-demo');
           box.append(el('div', 'room-demo-name', `Demo: ${name}`), ...present.demoButtons(name));
-          ui.append(box);
+          body.append(box);
         });
       }
-      ui.append(notes);
+      body.append(notes);
+      if (!remoteSheet.shown && !remoteSheet.dismissed) remoteSheet.open();
     }
 
     setInterval(() => {
-      const timer = ui.querySelector('.room-timer');
+      const timer = remoteSheet.body.querySelector('.room-timer');
       if (!timer) return;
       const s = Math.floor((Date.now() - Number(timer.dataset.since)) / 1000);
       timer.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
