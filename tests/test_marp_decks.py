@@ -95,25 +95,34 @@ def test_a_theme_nobody_provides_falls_back_to_default_with_a_warning_at_its_lin
     assert not re.search(r"<section [^>]*data-theme=", html)  # marp dropped the directive: the default theme
 
 
-def _screens(browser, html: Path, count: int, size: dict) -> list:
+CODE_JS = "() => [...document.querySelectorAll('svg[data-marpit-svg] pre, svg[data-marpit-svg] code')].map(e => e.textContent)"
+
+
+def _look(page, html: Path) -> tuple[list, list[str]]:
+    """Every slide of a deck as Chromium draws it (one screenshot each), and its code's text."""
     from PIL import Image
 
-    page = browser.new_page(viewport=size, reduced_motion="reduce")
+    page.goto(html.as_uri())
+    # The viewer's chrome (the on-screen controls fade out on a timer, the progress bar animates) is
+    # marp-cli's in both pages: hidden while the slides are compared, its room kept.
+    page.add_style_tag(content=".bespoke-marp-osc, .bespoke-progress-parent { visibility: hidden !important; }")
+    page.evaluate("document.fonts.ready")
+    shots = []
+    for number in range(1, page.locator("svg[data-marpit-svg]").count() + 1):
+        goto_slide(page, number)
+        page.wait_for_function("n => [...document.querySelectorAll('svg[data-marpit-svg]')].indexOf(document.querySelector('svg.bespoke-marp-active')) + 1 === n",
+                               arg=number)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        shots.append(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
+    return shots, page.evaluate(CODE_JS)
+
+
+@pytest.fixture(scope="module")
+def looks(dropped: Path, browser) -> dict[str, tuple]:
+    """Each deck, ours and marp-cli's, looked at once in the same Chromium (1280x720)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
     try:
-        page.goto(html.as_uri())
-        # The viewer's chrome (the on-screen controls fade out on a timer, the progress bar animates) is
-        # marp-cli's in both pages: hidden while the slides are compared, its room kept.
-        page.add_style_tag(content=".bespoke-marp-osc, .bespoke-progress-parent { visibility: hidden !important; }")
-        page.evaluate("document.fonts.ready")
-        assert page.locator("svg[data-marpit-svg]").count() == count, html
-        shots = []
-        for number in range(1, count + 1):
-            goto_slide(page, number)
-            page.wait_for_function("n => [...document.querySelectorAll('svg[data-marpit-svg]')].indexOf(document.querySelector('svg.bespoke-marp-active')) + 1 === n",
-                                   arg=number)
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-            shots.append(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
-        return shots
+        return {name: (_look(page, dropped / "build" / f"{name}.html"), _look(page, dropped / "reference" / name / f"{name}.html")) for name in CLEAN}
     finally:
         page.close()
 
@@ -125,19 +134,12 @@ def _differing(a, b) -> float:
     return sum(diff.histogram()[255:]) / (a.width * a.height)
 
 
-def _slide_count(html: Path) -> int:
-    return html.read_text().count("<svg data-marpit-svg")
-
-
 @pytest.mark.parametrize("name", CLEAN)
-def test_each_slide_looks_as_marp_cli_draws_it(dropped: Path, browser, name: str, tmp_path: Path):
+def test_each_slide_looks_as_marp_cli_draws_it(looks: dict, name: str, tmp_path: Path):
     """Slide by slide, our exported HTML and marp-cli's, in the same Chromium: the same pixels (our
     landmarks, announcer, alt texts and Replay add nothing visible; a gaia deck is not set in our fonts)."""
-    ours, theirs = dropped / "build" / f"{name}.html", dropped / "reference" / name / f"{name}.html"
-    count = _slide_count(theirs)
-    assert _slide_count(ours) == count
-    size = {"width": 1280, "height": 720}
-    mine, reference = _screens(browser, ours, count, size), _screens(browser, theirs, count, size)
+    (mine, _), (reference, _) = looks[name]
+    assert len(mine) == len(reference) > 0
     worst = []
     for number, (a, b) in enumerate(zip(mine, reference), 1):
         share = _differing(a, b)
@@ -158,24 +160,14 @@ def test_local_images_travel_inside_the_one_file_deck(dropped: Path):
             assert not re.search(rf"""(src=|url\()["']?{re.escape(image)}""", html), (name, image)
 
 
-CODE_JS = "() => [...document.querySelectorAll('svg[data-marpit-svg] pre, svg[data-marpit-svg] code')].map(e => e.textContent)"
-
-
-def test_code_is_shown_as_written(dropped: Path, browser):
+def test_code_is_shown_as_written(looks: dict):
     """Every code block and code span, braces and all, reads as in marp-cli's deck."""
-    page = browser.new_page()
-    try:
-        checked = 0
-        for name in CLEAN:
-            texts = []
-            for html in (dropped / "build" / f"{name}.html", dropped / "reference" / name / f"{name}.html"):
-                page.goto(html.as_uri())
-                texts.append(page.evaluate(CODE_JS))
-            assert texts[0] == texts[1], name
-            checked += sum("{{" in t or "{%" in t for t in texts[0])
-        assert checked >= 10  # the JSX, Ansible, Go, Helm and Actions decks hold many
-    finally:
-        page.close()
+    checked = 0
+    for name in CLEAN:
+        (_, ours), (_, theirs) = looks[name]
+        assert ours == theirs, name
+        checked += sum("{{" in t or "{%" in t for t in ours)
+    assert checked >= 10  # the JSX, Ansible, Go, Helm and Actions decks hold many
 
 
 @pytest.mark.parametrize("name", PDF_DECKS)
