@@ -83,18 +83,25 @@ def _demos_command(cfg: Config, args: argparse.Namespace) -> None:
 
 
 class _SharedMarp:
-    """One warm marp for every deck a CLI run reads (started on first use: a cached deck needs none)."""
+    """One warm marp for every deck a CLI run reads and converts to HTML (started on first use: a
+    cached deck needs none)."""
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.marp = None
 
-    def deck(self, *args, **kwargs) -> dict:
+    def _get(self):
         if self.marp is None:
             from deckbuild.present.marp_warm import WarmMarp
 
             self.marp = WarmMarp(self.cfg, self.cfg.cache_dir / "directives" / "marp.log")
-        return self.marp.deck(*args, **kwargs)
+        return self.marp
+
+    def deck(self, *args, **kwargs) -> dict:
+        return self._get().deck(*args, **kwargs)
+
+    def convert(self, *args) -> float:
+        return self._get().convert(*args)
 
     def close(self) -> None:
         if self.marp is not None:
@@ -167,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in decks:
                 started = time.perf_counter()
                 prepared = _prepare_with_demos(cfg, args, name, marp)
-                outputs = export.export(cfg, prepared.deck, prepared.markdown, formats, prepared.read)
+                outputs = export.export(cfg, prepared.deck, prepared.markdown, formats, prepared.read, warm=marp)
                 parts = [f"{o.path.relative_to(cfg.build_dir.parent) if o.path.is_relative_to(cfg.build_dir.parent) else o.path}"
                          f" ({'built' if o.rebuilt else 'up to date'})" for o in outputs]
                 md = cfg.build_dir / f"{name}.md"

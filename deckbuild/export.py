@@ -110,8 +110,10 @@ def is_current(cfg: Config, deck: Deck, fmt: str, key: str) -> bool:
     return recorded.get("key") == key and recorded.get("output_sha256") == sha256_file(output)
 
 
-def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...], read: MarpRead | None = None) -> list[ExportResult]:
-    """`read`: what marp read of the deck's directives (title, author for the PDF's metadata)."""
+def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...], read: MarpRead | None = None, warm=None) -> list[ExportResult]:
+    """`read`: what marp read of the deck's directives (title, author for the PDF's metadata).
+    `warm`: a running marp (deckbuild/present/marp_warm.py) that converts the HTML in-process, the
+    same options and engine (a build of several decks pays Node's start once); None spawns marp-cli."""
     if "handout" in formats and "html" not in formats:
         raise ValueError("the handout is printed from the HTML deck: ask for html too")
     staging = cfg.staging_dir / deck.name
@@ -124,12 +126,17 @@ def export(cfg: Config, deck: Deck, markdown: str, formats: tuple[str, ...], rea
     keys = {fmt: export_key(cfg, deck, markdown, fmt, theme_css) for fmt in marp_formats}
     stale = [fmt for fmt in marp_formats if not is_current(cfg, deck, fmt, keys[fmt])]
     started = time.perf_counter()
-    marp = _start_marp(cfg, theme_paths, md_path, stale)
+    marp = _start_marp(cfg, theme_paths, md_path, [f for f in stale if not (warm is not None and f == "html")])
     timings: dict[str, float] = {}
     handout = None
     try:
         if "html" in stale:
-            timings["html"] = _wait_marp(marp, "html", md_path, started)
+            if warm is not None:
+                md_path.with_suffix(".html").unlink(missing_ok=True)
+                warm.convert(md_path, md_path.with_suffix(".html"), theme_paths)
+                timings["html"] = time.perf_counter() - started
+            else:
+                timings["html"] = _wait_marp(marp, "html", md_path, started)
             html_file = staging / output_name(deck, "html")
             html_file.write_text(html_post.post_process(html_file.read_text()))
         if "handout" in formats:
