@@ -402,10 +402,15 @@ class PresentSession:
         self.hub.publish("notice", {"text": line})
 
     async def _watch_children(self) -> None:
-        """Twice a second: a helper that died is reaped now and started again (not at the next edit)."""
+        """Twice a second: a helper that died is reaped now and started again (not at the next edit);
+        every two seconds, the orphans we adopted (proctree.adopt_orphans) are waited for."""
         loop = asyncio.get_running_loop()
+        sweeper, ticks = proctree.AdoptedSweeper(), 0
         while True:
             await asyncio.sleep(0.5)
+            ticks += 1
+            if ticks % 4 == 1:
+                await loop.run_in_executor(None, sweeper.sweep)
             for child in (self.marp, self.page_marp, self.renderer):
                 if child.state == "up" and child.pids and not all(proctree.alive(p) for p in child.pids):
                     await loop.run_in_executor(None, child.check)
@@ -590,6 +595,7 @@ def _close_renderer(renderer) -> None:
 def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, share: Share | None = None) -> int:
     """`build.py present`: returns the exit code once Ctrl-C (or SIGTERM) has stopped everything."""
     session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True), share=share)
+    proctree.adopt_orphans()  # a child's orphaned children come back to us to be waited for, not to PID 1
     try:
         return asyncio.run(session.run())
     except BuildError as err:
