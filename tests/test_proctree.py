@@ -16,11 +16,14 @@ import json, os, subprocess, sys, time
 from deckbuild.present import proctree
 adopted = proctree.adopt_orphans() if sys.argv[1] == "adopt" else False
 sweeper = proctree.AdoptedSweeper()
-# sh starts a `sleep` that outlives it: the grandchild we will have to wait for.
-parent = subprocess.Popen(["sh", "-c", "sleep 0.6 & echo $!; sleep 0.2"], stdout=subprocess.PIPE, text=True)
-grandchild = int(parent.stdout.readline())
-time.sleep(0.1)
-sweeper.sweep()  # sees it below sh
+if sys.argv[2] == "seen":  # sh starts a `sleep` that outlives it; a sweep sees it below sh first
+    parent = subprocess.Popen(["sh", "-c", "sleep 0.6 & echo $!; sleep 0.2"], stdout=subprocess.PIPE, text=True)
+    grandchild = int(parent.stdout.readline())
+    time.sleep(0.1)
+    sweeper.sweep()
+else:  # a double fork, as Chromium's crash handler does: orphaned at once, in its parent's session
+    parent = subprocess.Popen(["sh", "-c", "sleep 0.6 & echo $!"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    grandchild = int(parent.stdout.readline())
 parent.wait()
 time.sleep(0.8)  # the sleep is over: a zombie, of ours if we adopted it
 def state():
@@ -34,8 +37,8 @@ print(json.dumps({"adopted": adopted, "before": before, "reaped": reaped, "grand
 """
 
 
-def run(mode: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, mode], cwd=ROOT, capture_output=True, text=True, timeout=30)
+def run(mode: str, orphan: str = "seen") -> dict:
+    out = subprocess.run([sys.executable, "-c", SCRIPT, mode, orphan], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
@@ -47,6 +50,12 @@ def test_an_adopted_orphan_is_waited_for_and_leaves_no_zombie():
     assert result["reaped"] == [result["grandchild"]]
     assert result["after"] == "gone"
     assert result["parent_rc"] == 0  # the Popen's own exit status was not stolen
+
+
+def test_a_double_forked_orphan_never_seen_below_a_child_is_waited_for_too():
+    result = run("adopt", "double-fork")
+    assert result["before"] == "Z" and result["reaped"] == [result["grandchild"]] and result["after"] == "gone"
+    assert result["parent_rc"] == 0
 
 
 def test_without_adoption_the_orphan_is_not_ours():

@@ -53,23 +53,7 @@ def spawn(argv: Sequence[str], *, log_path: Path | None = None, **kwargs) -> sub
 
 def descendants(pid: int) -> list[int]:
     """Every live process below `pid` (children first-level first), read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may contain spaces and parentheses, so split after the last ')'.
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, queue = [], [pid]
-    while queue:
-        for child in children.get(queue.pop(0), []):
-            found.append(child)
-            queue.append(child)
-    return found
+    return _below(_process_table(), pid)
 
 
 def alive(pid: int) -> bool:
@@ -149,43 +133,54 @@ def _wait_adopted(pids: list[int], deadline: float) -> None:
 
 
 class AdoptedSweeper:
-    """Waits for the orphans this process adopted. A pid seen below one of our children and later found
-    as our own zombie child was adopted: never a Popen of ours (whose owner waits for it), so waiting
-    for it here steals no exit status."""
+    """Waits for the orphans this process adopted, and only for them: never for a Popen of ours (whose
+    owner waits for it), so no exit status is stolen. A zombie child of ours was adopted if
+    - a sweep saw it below one of our children (Chromium, once its Node was killed), or
+    - its session is neither its own nor ours: a child we start keeps our session or gets its own, so it
+      was started inside someone else's (Chromium's crash handler, which double-forks at once and is
+      never seen below anything)."""
 
     def __init__(self) -> None:
         self._seen_below: set[int] = set()
 
     def sweep(self) -> list[int]:
         """Wait for the adopted zombies; remember who is below our children now. Returns the reaped."""
-        me = os.getpid()
+        me, my_session = os.getpid(), os.getsid(0)
         table = _process_table()
         reaped = []
-        for pid, ppid, state in table:
-            if ppid == me and state == "Z" and pid in self._seen_below:
+        for pid, ppid, state, session in table:
+            adopted = pid in self._seen_below or session not in (pid, my_session)
+            if ppid == me and state == "Z" and adopted:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(pid, os.WNOHANG)
                     reaped.append(pid)
-        children: dict[int, list[int]] = {}
-        for pid, ppid, _ in table:
-            children.setdefault(ppid, []).append(pid)
-        below, queue = set(), [c for c in children.get(me, [])]
-        while queue:
-            for grandchild in children.get(queue.pop(), []):
-                below.add(grandchild)
-                queue.append(grandchild)
+        below = set(_below(table, me)) - {pid for pid, ppid, _, _ in table if ppid == me}
         # Remembered while they exist: an orphan is adopted at one sweep and may die at a later one.
-        self._seen_below = (self._seen_below | below) & {pid for pid, _, _ in table} - set(reaped)
+        self._seen_below = (self._seen_below | below) & {row[0] for row in table} - set(reaped)
         return reaped
 
 
-def _process_table() -> list[tuple[int, int, str]]:
+def _process_table() -> list[tuple[int, int, str, int]]:
+    """(pid, ppid, state, session) of every process, from /proc."""
     rows = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
+                # "pid (comm) state ppid pgrp session ...": comm may hold spaces and ')', so split after the last ')'.
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            rows.append((int(entry.name), int(fields[1]), fields[0]))
+            rows.append((int(entry.name), int(fields[1]), fields[0], int(fields[3])))
     return rows
+
+
+def _below(table: list[tuple[int, int, str, int]], pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for child, ppid, _, _ in table:
+        children.setdefault(ppid, []).append(child)
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
