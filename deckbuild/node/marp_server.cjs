@@ -24,6 +24,9 @@ const { allowSvgData } = require('./marp_engine.cjs'); // as the exported deck's
 
 // marp-cli's own metadata directives (its engine adds them; marp-core alone does not know them).
 const CLI_GLOBALS = ['author', 'description', 'image', 'keywords', 'title', 'url'];
+// marp-cli's slide transitions, a local directive of its HTML viewer's engine: read there (the exported
+// deck and the served page), known here so that it is never reported as a mistake.
+const CLI_LOCALS = ['transition'];
 const CLI_OPTIONS = ['marp']; // VS Code's switch: not a directive, never a mistake
 
 let engine = null;
@@ -65,9 +68,10 @@ function directiveNames() {
 // The deck's front matter as Marp reads it (loose YAML, its own function) and, when it cannot, why.
 function checkFrontMatter(text, names) {
   if (text === null || text === undefined) return null;
-  const parsed = marpitYaml(text, [...names.globals, ...names.locals]);
+  const locals = [...names.locals, ...CLI_LOCALS];
+  const parsed = marpitYaml(text, [...names.globals, ...locals]);
   if (parsed !== false) {
-    const known = new Set([...names.globals, ...names.locals, ...names.locals.map((n) => `_${n}`), ...CLI_OPTIONS]);
+    const known = new Set([...names.globals, ...locals, ...locals.map((n) => `_${n}`), ...CLI_OPTIONS]);
     return { ok: true, unknown: Object.keys(parsed).filter((k) => !known.has(k)) };
   }
   try {
