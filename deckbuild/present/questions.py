@@ -162,8 +162,7 @@ class RoomQuestions:
 
     def for_device(self, device: str) -> dict:
         """A device's first look: the room's board (a remote with the controls: the presenter's)."""
-        remote = self.session.room.remotes.get(device)
-        if remote is not None and remote.demo_controls and self.everything is not None:
+        if self.session.room.remote_with_controls(device) is not None and self.everything is not None:
             return {"board": self.public, "all": self.everything}
         return {"board": self.public}
 

@@ -108,8 +108,8 @@ def add_routes(app: web.Application, session: Any, device_for_post: Callable[[we
         device, refused = device_for_post(request)
         if refused:
             return refused
-        remote = room.remotes.get(device or "")
-        if remote is None or not remote.demo_controls:
+        remote = room.remote_with_controls(device)
+        if remote is None:
             return web.json_response({"status": "rejected", "reason": "only the presenter, or a remote granted the controls, moderates"}, status=403)
         return await moderate(request, f"remote {remote.code}")
 

@@ -165,6 +165,11 @@ class Room:
                 continue
             queue.put_nowait(message)
 
+    def remote_with_controls(self, device: str | None) -> Remote | None:
+        """The remote paired on `device` if the presenter granted it the controls (demos, moderation)."""
+        remote = self.remotes.get(device or "")
+        return remote if remote is not None and remote.demo_controls else None
+
     def tell(self, device: str, event: str, data: str) -> None:
         message = encode(event, data)
         for queue in list(self._pages):

@@ -194,8 +194,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         device, refused = device_for_post(request)
         if refused:
             return refused
-        remote = room.remotes.get(device or "")
-        if remote is None or not remote.demo_controls:
+        if room.remote_with_controls(device) is None:
             return web.json_response({"error": "this device may not use the demo controls"}, status=403)
         name = request.match_info["name"]
         if name not in session.demos_on_slide(room.follow.get("slide", 0)):
