@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from deckbuild.present.proctree import alive, descendants
+from deckbuild.present.stopping import read_report
 from deckbuild.present.temporal_owner import port_free
 from tests.conftest import REPO, copy_project
 
@@ -157,9 +158,10 @@ class PresentProcess:
             try:
                 self.proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
+                stopping = read_report(self.root / "build" / ".present" / "logs")  # its stages, and its threads' stacks after 20 s
                 self.proc.kill()
                 self.proc.wait()
-                raise AssertionError(f"present did not stop within {timeout_s} s:\n{self.output()[-2000:]}")
+                raise AssertionError(f"present did not stop within {timeout_s} s:\n{self.output()[-800:]}\n{stopping}")
         return self.proc.returncode
 
     def leftovers(self) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from deckbuild.history_view import web_ui_url
 from deckbuild.present.live_story import LiveStory
 from deckbuild.story import CAPTION_BOX, Box
+from demos.common.aio import within
 
 
 
@@ -325,7 +326,7 @@ class LiveDemos:
         describe()), and the demo's own snapshot (queries: the inbox's list). Twice a second."""
         while run.status == "running":
             try:
-                description = await asyncio.wait_for(run.handle.describe(), timeout=3)
+                description = await within(run.handle.describe(), timeout=3)
                 run.story.pending(description.raw_description)
             except Exception:  # noqa: BLE001 - the server or a worker is restarting: keep the last state
                 pass
@@ -342,7 +343,7 @@ class LiveDemos:
         if snapshot is None or self._session.temporal.state.state != "up":
             return
         try:
-            run.snapshot = await asyncio.wait_for(snapshot(self._session.temporal.client, run.handle), timeout=3)
+            run.snapshot = await within(snapshot(self._session.temporal.client, run.handle), timeout=3)
         except Exception:  # noqa: BLE001 - a query can fail while a worker restarts; keep the last one
             pass
 

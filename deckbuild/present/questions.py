@@ -25,6 +25,7 @@ import json
 import logging
 from dataclasses import asdict
 from typing import Any
+from demos.common.aio import within
 
 QUESTIONS = "questions"  # the package whose worker share mode runs (demos/questions/live.py)
 REFRESH_EVERY_S = 2.0  # read the board this often even when nothing was sent through us (a restart, another process)
@@ -100,7 +101,7 @@ class RoomQuestions:
                 self.state = f"unavailable: {err}"
                 log.info("questions board: %s", err)
             try:
-                await asyncio.wait_for(self._dirty.wait(), REFRESH_EVERY_S)
+                await within(self._dirty.wait(), REFRESH_EVERY_S)
             except asyncio.TimeoutError:
                 pass
             self._dirty.clear()

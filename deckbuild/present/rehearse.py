@@ -12,6 +12,7 @@ from deckbuild import demos
 from deckbuild.config import Config
 from deckbuild.errors import ExitCode
 from deckbuild.present.session import PresentSession
+from demos.common.aio import within
 
 RUN_TIMEOUT_S = 120.0
 
@@ -43,7 +44,7 @@ async def _rehearse_one(session: PresentSession, name: str) -> tuple[str, float,
         finish = getattr(live, "finish", None)
         if finish:
             await finish(session.temporal.client, run.handle, session)
-        await asyncio.wait_for(run.handle.result(), RUN_TIMEOUT_S)
+        await within(run.handle.result(), RUN_TIMEOUT_S)
         await _until(lambda: run.status != "running", 10)
         first = f", first event streamed {run.first_event_ms:.0f} ms after the start" if run.first_event_ms is not None else ""
         return name, time.monotonic() - started, f"ok: {run.status}, {run.story.events if run.story else 0} events{first}"

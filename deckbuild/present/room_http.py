@@ -24,6 +24,7 @@ from deckbuild.present.audience import AudiencePages, static_file
 from deckbuild.present.children import RendererChild
 from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
+from demos.common.aio import within
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 DIAGRAMS_WAIT_S = 0.4  # a page waits at most this long for its phone diagrams' sizes (else the phone asks for them)
@@ -47,7 +48,7 @@ def add_routes(app: web.Application, session: Any, allowed_origins: set[str]) ->
         loop = asyncio.get_running_loop()
         job = asyncio.ensure_future(loop.run_in_executor(None, phone.ensure, keys))
         try:
-            return await asyncio.wait_for(asyncio.shield(job), wait) if wait else await job
+            return await within(asyncio.shield(job), wait) if wait else await job
         except asyncio.TimeoutError:  # the page goes now; the phone asks for the rest when it needs them
             return {k: found[1] for k in keys if (found := phone.get(k)) is not None}
 

@@ -35,6 +35,7 @@ from deckbuild.present.livedeck import LiveDeck
 from deckbuild.present.questions import RoomQuestions, share_mode_workers  # share mode: questions from the room (issue 22)
 from deckbuild.present.marp_warm import WarmMarp
 from deckbuild.present.temporal_owner import TemporalOwner, TemporalState
+from deckbuild.present.stopping import StopTimer, cancel_and_wait, run_bounded, task_names
 from deckbuild.present.watch import SourceWatcher
 from deckbuild.present.workers import WorkerPool, WorkerProc
 
@@ -88,6 +89,7 @@ class PresentSession:
         self._start_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
         self._reattached = False
         self._room_soon = False
+        self.stacks_on_slow_stop = False  # run_present: a stop that hangs writes every thread's stack (stopping.py)
 
     # --- urls --------------------------------------------------------------------------------------
     @property
@@ -251,23 +253,40 @@ class PresentSession:
         self._tasks.append(asyncio.create_task(self._keep_workers()))
 
     async def shutdown(self) -> None:
+        """Stop order is the reverse of start order, each stage timed (stopping.py). The processes go in
+        two lines at once: the workers, then Temporal (a worker says goodbye to the server), and the
+        renderers beside them; the slowest line, not the sum, is what Ctrl-C waits for."""
+        timer = StopTimer(self.log_dir, self._out, stacks=self.stacks_on_slow_stop)
+        loop = asyncio.get_running_loop()
         if self._watcher:
-            self._watcher.stop()
-        await self.live.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            await timer.stage("the file watcher", loop.run_in_executor(None, self._watcher.stop))
+        await timer.stage("the live demo runs", self.live.stop())
+        left: list[asyncio.Task] = []
+
+        async def end_tasks() -> None:
+            left.extend(await cancel_and_wait(self._tasks, within_s=5.0))
+
+        await timer.stage("the session's tasks", end_tasks())
+        if left:
+            self._out(f"present: stopping: still running after 5 s, left behind: {task_names(left)}")
         self.hub.close()
         if self.room is not None:
             self.room.close()  # every device's stream ends; every pairing ends with the session
         if self._runner:
-            await self._runner.cleanup()  # closes the listening socket and every open stream
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self.workers.stop_all)
-        await loop.run_in_executor(None, self.temporal.stop)
-        if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
-            await asyncio.gather(self._renderer_start, return_exceptions=True)
-        await asyncio.gather(*(loop.run_in_executor(None, child.close) for child in (self.renderer, self.marp, self.page_marp)))
+            await timer.stage("the web server", self._runner.cleanup())  # closes the listening socket and every open stream
+
+        async def workers_then_temporal() -> None:
+            await timer.stage("the workers", loop.run_in_executor(None, self.workers.stop_all))
+            await timer.stage("Temporal", loop.run_in_executor(None, self.temporal.stop))
+
+        async def renderers() -> None:
+            if self._renderer_start is not None:  # let a start in progress finish, then stop what it started
+                await timer.stage("the Mermaid renderer's start", asyncio.gather(self._renderer_start, return_exceptions=True))
+            await asyncio.gather(*(timer.stage(child.name, loop.run_in_executor(None, child.close))
+                                   for child in (self.renderer, self.marp, self.page_marp)))
+
+        await asyncio.gather(workers_then_temporal(), renderers())
+        timer.done()
 
     # --- the deck -------------------------------------------------------------------------------------
     def _publish_deck(self, update) -> None:
@@ -595,9 +614,10 @@ def _close_renderer(renderer) -> None:
 def run_present(cfg: Config, deck_name: str, port: int, *, with_temporal: bool = True, share: Share | None = None) -> int:
     """`build.py present`: returns the exit code once Ctrl-C (or SIGTERM) has stopped everything."""
     session = PresentSession(cfg, deck_name, port, with_temporal=with_temporal, out=lambda line: print(line, flush=True), share=share)
+    session.stacks_on_slow_stop = True
     proctree.adopt_orphans()  # a child's orphaned children come back to us to be waited for, not to PID 1
     try:
-        return asyncio.run(session.run())
+        return run_bounded(session.run(), out=lambda line: print(line, flush=True))
     except BuildError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return int(err.exit_code)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from deckbuild.present import proctree
+from demos.common.aio import within
 
 HEALTH_EVERY_S = 0.5
 RESTART_AFTER_S = 1.5
@@ -170,7 +171,7 @@ class TemporalOwner:
 
         try:
             if self.client is None:
-                self.client = await asyncio.wait_for(
+                self.client = await within(
                     connect_from_env_config(address=None if self.external else self.state.address,
                                             namespace=None if self.external else "default"), timeout=3)
                 self.state.namespace = self.client.namespace

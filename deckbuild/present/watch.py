@@ -11,6 +11,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from demos.common.aio import within
 
 QUIET_S = 0.02  # a save is done when nothing changed for this long ...
 MAX_WAIT_S = 0.3  # ... or this long after its first event, whatever keeps changing
@@ -55,7 +56,7 @@ class SourceWatcher(FileSystemEventHandler):
         while time.monotonic() - first < MAX_WAIT_S:
             self._changed.clear()
             try:
-                await asyncio.wait_for(self._changed.wait(), QUIET_S)
+                await within(self._changed.wait(), QUIET_S)
             except asyncio.TimeoutError:
                 break
         self._changed.clear()

@@ -33,6 +33,7 @@ from demos.ingestion.model_calls import DEFAULT_SHAPE, ModelCallShape
 from demos.ingestion.models import CorpusJob, Queues, StoreConfig
 from demos.ingestion.worker import READY
 from demos.ingestion.workflows import IngestCorpusWorkflow
+from demos.common.aio import within
 
 STARTUP_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 15
@@ -66,7 +67,7 @@ async def measure_scaling(
                     processes.append(await _start_worker(client, queue, "docs", shape, log))
                     for _ in range(n):
                         processes.append(await _start_worker(client, queue, "ml", shape, log))
-                await asyncio.wait_for(
+                await within(
                     asyncio.gather(*(_until_ready(p, log_path) for p in processes)), STARTUP_TIMEOUT_SECONDS
                 )
                 for r in range(rounds):
@@ -150,7 +151,7 @@ async def _stop(processes: list[asyncio.subprocess.Process]) -> None:
             process.send_signal(signal.SIGTERM)
     for process in processes:
         try:
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+            await within(process.wait(), STOP_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
             process.kill()
             await process.wait()
