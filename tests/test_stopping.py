@@ -10,7 +10,7 @@ import asyncio
 import threading
 import time
 
-from demos.common.aio import within
+from deckbuild.aio import within
 from deckbuild.present.stopping import StopTimer, cancel_and_wait, read_report, run_bounded
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from deckbuild.history_view import web_ui_url
 from deckbuild.present.live_story import LiveStory
 from deckbuild.story import CAPTION_BOX, Box
-from demos.common.aio import within
+from deckbuild.aio import within
 
 
 

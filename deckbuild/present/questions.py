@@ -25,7 +25,7 @@ import json
 import logging
 from dataclasses import asdict
 from typing import Any
-from demos.common.aio import within
+from deckbuild.aio import within
 
 QUESTIONS = "questions"  # the package whose worker share mode runs (demos/questions/live.py)
 REFRESH_EVERY_S = 2.0  # read the board this often even when nothing was sent through us (a restart, another process)

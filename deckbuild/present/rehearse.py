@@ -12,7 +12,7 @@ from deckbuild import demos
 from deckbuild.config import Config
 from deckbuild.errors import ExitCode
 from deckbuild.present.session import PresentSession
-from demos.common.aio import within
+from deckbuild.aio import within
 
 RUN_TIMEOUT_S = 120.0
 

@@ -24,7 +24,7 @@ from deckbuild.present.audience import AudiencePages, static_file
 from deckbuild.present.children import RendererChild
 from deckbuild.present.handlers import run_control, stream
 from deckbuild.present.room import DEVICE_COOKIE, encode, qr_svg
-from demos.common.aio import within
+from deckbuild.aio import within
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 DIAGRAMS_WAIT_S = 0.4  # a page waits at most this long for its phone diagrams' sizes (else the phone asks for them)

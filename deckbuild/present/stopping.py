@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Coroutine
 
-from demos.common.aio import within
+from deckbuild.aio import within
 
 SAY_AFTER_S = 3.0  # a stage longer than this is said in the terminal
 STACKS_AFTER_S = 20.0
@@ -83,7 +83,7 @@ def read_report(log_dir: Path) -> str:
 
 async def cancel_and_wait(tasks, within_s: float) -> list[asyncio.Task]:
     """Cancel `tasks` and wait for them to end, cancelling again any that carried on (a cancellation
-    lost inside a library, see demos.common.aio.within); returns those still running after `within_s`."""
+    lost inside a library, see deckbuild.aio.within); returns those still running after `within_s`."""
     pending = {task for task in tasks if not task.done()}
     deadline = time.monotonic() + within_s
     while pending:

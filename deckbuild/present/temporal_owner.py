@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from deckbuild.present import proctree
-from demos.common.aio import within
+from deckbuild.aio import within
 
 HEALTH_EVERY_S = 0.5
 RESTART_AFTER_S = 1.5

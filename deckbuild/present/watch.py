@@ -11,7 +11,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
-from demos.common.aio import within
+from deckbuild.aio import within
 
 QUIET_S = 0.02  # a save is done when nothing changed for this long ...
 MAX_WAIT_S = 0.3  # ... or this long after its first event, whatever keeps changing

@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, AsyncIterator
-from demos.common.aio import within
 
 if TYPE_CHECKING:  # the SDK is imported where a client is made: finding the CLI must stay cheap
     from temporalio.client import Client
@@ -150,7 +149,7 @@ async def _connect_when_ready(proc: subprocess.Popen, address: str, namespace: s
             raise DemoError(f"the Temporal dev server exited at start (code {proc.returncode}): {tail}")
         try:
             # Bounded, so a port someone else answers on cannot hide our server's exit.
-            return await within(Client.connect(address, namespace=namespace), timeout=2)
+            return await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout=2)
         except (RuntimeError, asyncio.TimeoutError) as err:  # not listening yet
             if time.monotonic() > deadline:
                 raise DemoError(f"the Temporal dev server did not answer on {address} within {timeout:.0f} s: {err}") from None

@@ -14,7 +14,6 @@ from temporalio.client import Client
 
 from demos.common.connect import client_address
 from demos.durability.worker import READY_LINE
-from demos.common.aio import within
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +61,7 @@ class WorkerProcess:
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signal.SIGTERM)
         try:
-            await within(self.process.wait(), grace_s)
+            await asyncio.wait_for(self.process.wait(), grace_s)
         except asyncio.TimeoutError:
             await self.kill()
 

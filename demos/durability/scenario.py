@@ -18,7 +18,6 @@ from demos.durability.activities import read_side_effects
 from demos.durability.processes import WorkerProcess, WorkerProcesses
 from demos.durability.starter import following_side_effects, side_effect_summary, start_provisioning
 from demos.durability.workflows import STEPS, ProvisioningRequest, ProvisioningWorkflow
-from demos.common.aio import within
 
 TITLE = "Kill the worker mid-workflow (SIGKILL): a new worker process finishes it, completed steps never rerun"
 CLAIMS = ["Survive restarts or crashes; can stop workers, upgrade code, resume"]
@@ -48,7 +47,7 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
                 await asyncio.sleep(RESTART_GAP_S)
                 second = await workers.start()
                 log(f"worker process #2 running: pid {second.pid}; it replays the history and resumes")
-                report = await within(handle.result(), timeout=60)
+                report = await asyncio.wait_for(handle.result(), timeout=60)
             log(f"workflow completed: {len(report.steps)} steps, last ones by pid {report.steps[-1].worker_pid}")
         records = read_side_effects(side_effect_log)
 

@@ -21,7 +21,6 @@ from demos.common.connect import REPO_ROOT, connected_client
 from demos.durability.activities import read_side_effects
 from demos.durability.worker import TASK_QUEUE
 from demos.durability.workflows import STEPS, ProvisioningReport, ProvisioningRequest, ProvisioningWorkflow
-from demos.common.aio import within
 
 
 async def start_provisioning(client: Client, request: ProvisioningRequest, *, task_queue: str) -> WorkflowHandle:
@@ -50,7 +49,7 @@ async def following_side_effects(path: Path, log: Callable[[str], None], poll_s:
             if finished:
                 return
             try:
-                await within(stop.wait(), poll_s)
+                await asyncio.wait_for(stop.wait(), poll_s)
             except asyncio.TimeoutError:
                 pass
 

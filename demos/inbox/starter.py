@@ -30,7 +30,6 @@ from demos.common.server import DemoError
 from demos.inbox.model import APPROVE, ESCALATE, REFINE, TIMER, DecisionRequest, InboxParams, NewItem
 from demos.inbox.worker import TASK_QUEUE
 from demos.inbox.workflows import InboxWorkflow
-from demos.common.aio import within
 
 # Long enough for the scripted decisions to land first, short enough to watch the timer fire.
 DEMO_DEADLINE_SECONDS = 5.0
@@ -96,7 +95,7 @@ async def run_session(
 
     await handle.signal(InboxWorkflow.close_inbox)
     try:
-        trail = await within(handle.result(), timeout=30)
+        trail = await asyncio.wait_for(handle.result(), timeout=30)
     except asyncio.TimeoutError:
         raise DemoError(f"{handle.id} did not finish within 30s of close_inbox") from None
     log("signal close_inbox: decision trail")

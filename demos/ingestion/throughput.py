@@ -33,7 +33,6 @@ from demos.ingestion.model_calls import DEFAULT_SHAPE, ModelCallShape
 from demos.ingestion.models import CorpusJob, Queues, StoreConfig
 from demos.ingestion.worker import READY
 from demos.ingestion.workflows import IngestCorpusWorkflow
-from demos.common.aio import within
 
 STARTUP_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 15
@@ -67,7 +66,7 @@ async def measure_scaling(
                     processes.append(await _start_worker(client, queue, "docs", shape, log))
                     for _ in range(n):
                         processes.append(await _start_worker(client, queue, "ml", shape, log))
-                await within(
+                await asyncio.wait_for(
                     asyncio.gather(*(_until_ready(p, log_path) for p in processes)), STARTUP_TIMEOUT_SECONDS
                 )
                 for r in range(rounds):
@@ -151,7 +150,7 @@ async def _stop(processes: list[asyncio.subprocess.Process]) -> None:
             process.send_signal(signal.SIGTERM)
     for process in processes:
         try:
-            await within(process.wait(), STOP_TIMEOUT_SECONDS)
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
             process.kill()
             await process.wait()

@@ -19,7 +19,6 @@ from demos.payments.processes import BatchWorkerProcesses, WorkerProcess
 from demos.payments.starter import ACCOUNT, debit_request, new_ledger, pay, settlement_batch, start_settlement
 from demos.payments.worker import build_worker
 from demos.payments.workflows import PaymentWorkflow, SettlementWorkflow
-from demos.common.aio import within
 
 TITLE = "Payments: an idempotent debit charged exactly once; a heartbeating settlement resumes after its worker is killed"
 CLAIMS = ["Activities are retried: make them idempotent", "Heartbeats checkpoint long activities", "Separate task queues per workload"]
@@ -58,7 +57,7 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
                 log(f"SIGKILL batch worker pid {first.pid} during item {KILL_AFTER_ITEMS + 1}")
                 second = await batch_workers.start()
                 log(f"batch worker pid {second.pid} running; the server retries the settlement once heartbeats stop")
-                report: SettlementReport = await within(settlement.result(), timeout=60)
+                report: SettlementReport = await asyncio.wait_for(settlement.result(), timeout=60)
                 log(f"settlement done by pid {report.worker_pid}, attempt {report.attempt}, resumed at item {report.resumed_from_item + 1}")
         debits = [d for d in ledger.rows(ledger_path, "debits") if d["transaction_id"] == request.transaction_id]
         work = ledger.rows(ledger_path, "settlement_work")

@@ -23,7 +23,6 @@ from demos.poll.processes import PollWorkerProcesses
 from demos.poll.starter import CORRECT, ROOM_WEIGHTS, new_poll_id, talk_poll
 from demos.poll.votes import ACCEPTED, cast_vote, close_poll, open_poll, read_tally
 from demos.poll.workflows import PollWorkflow
-from demos.common.aio import within
 
 TITLE = "A poll of the room: one vote per device by Update and validator, every vote counted once across a killed worker"
 CLAIMS = [
@@ -73,7 +72,7 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
             log(f"{SECOND_WAVE} phones vote meanwhile: each is shown \"waiting\" and sends its vote again")
             second = await workers.start()
             log(f"worker process #2 running: pid {second.pid}; the waiting votes reach it")
-            wave2 = await within(wave2_task, timeout=60)
+            wave2 = await asyncio.wait_for(wave2_task, timeout=60)
             if not all(v.waited for v in wave2):
                 raise DemoError("a vote sent while no worker was running did not wait (the worker was not down?)")
             log(f"{len(wave2)} waiting votes: {_summary(wave2)}")
@@ -91,7 +90,7 @@ async def run(client: Client, *, task_queue: str, log: Log) -> ScenarioResult:
             log(f"the presenter closes the poll: {closing.tally.total} votes, " + ", ".join(f"{a.key} {a.votes}" for a in closing.tally.answers))
             late = await cast_vote(client, handle.id, late_device, CORRECT, wait_s=10)
             log(f"{late_device} votes after the close: {late.status}: {late.reason}")
-            result: PollResult = await within(handle.result(), timeout=30)
+            result: PollResult = await asyncio.wait_for(handle.result(), timeout=30)
             log(f"the poll completed: its result ({result.tally.total} votes) stays in the history")
 
     expected = dict(ballots)

@@ -47,7 +47,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from demos.poll.model import CloseRequest, PollParams, PollResult, Tally, Vote, VoteAccepted, params_problem
 from demos.poll.workflows import PollWorkflow
-from demos.common.aio import within
 
 ACCEPTED, REJECTED, WAITING = "accepted", "rejected", "waiting"
 CLOSED_REASON = "the poll is closed"
@@ -140,7 +139,7 @@ async def read_tally(client: Client, workflow_id: str, *, wait_s: float = 2.0) -
     read from the history: needs none). None when neither can be had within `wait_s`."""
     handle = client.get_workflow_handle(workflow_id, result_type=PollResult)
     try:
-        return await within(handle.query(PollWorkflow.tally), wait_s)
+        return await asyncio.wait_for(handle.query(PollWorkflow.tally), wait_s)
     except (asyncio.TimeoutError, RPCError, WorkflowQueryFailedError):  # no worker, or one restarting
         pass
     try:
@@ -193,7 +192,7 @@ class _Calls:
                 async with lane:
                     return await start()
 
-            task = asyncio.ensure_future(within(in_lane(), CALL_LIMIT_S))
+            task = asyncio.ensure_future(asyncio.wait_for(in_lane(), CALL_LIMIT_S))
             self.pending[key] = (task, time.monotonic())
             task.add_done_callback(lambda done: self._forget(key, done))
         return self.pending[key]

@@ -61,7 +61,6 @@ from demos.questions.model import (
     normalize,
 )
 from demos.questions.workflows import CLOSED, QuestionsWorkflow
-from demos.common.aio import within
 
 ACCEPTED, REJECTED, WAITING = "accepted", "rejected", "waiting"
 DEFAULT_WAIT_S = 3.0
@@ -170,20 +169,24 @@ async def read_board(client: Client, workflow_id: str, *, include_all: bool = Fa
     `since` (with include_all): only the questions changed after that version (Board.since says if so)."""
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await within(handle.query(QuestionsWorkflow.board, args=[include_all, since], result_type=Board), wait_s)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can lose the caller's cancellation
+        # (present mode's board loop reads through here and must end on Ctrl-C; see deckbuild/aio.py).
+        async with asyncio.timeout(wait_s):
+            return await handle.query(QuestionsWorkflow.board, args=[include_all, since], result_type=Board)
     except (asyncio.TimeoutError, RPCError, WorkflowQueryFailedError):  # no worker, or one restarting
         return None
 
 
 async def read_mine(client: Client, workflow_id: str, device_id: str, *, wait_s: float = 2.0) -> Mine | None:
     try:
-        return await within(client.get_workflow_handle(workflow_id).query(QuestionsWorkflow.mine, device_id, result_type=Mine), wait_s)
+        async with asyncio.timeout(wait_s):
+            return await client.get_workflow_handle(workflow_id).query(QuestionsWorkflow.mine, device_id, result_type=Mine)
     except (asyncio.TimeoutError, RPCError, WorkflowQueryFailedError):
         return None
 
 
 async def read_audit(client: Client, workflow_id: str, *, wait_s: float = 5.0) -> Audit:
-    return await within(client.get_workflow_handle(workflow_id).query(QuestionsWorkflow.audit, result_type=Audit), wait_s)
+    return await asyncio.wait_for(client.get_workflow_handle(workflow_id).query(QuestionsWorkflow.audit, result_type=Audit), wait_s)
 
 
 async def final_board(client: Client, workflow_id: str, *, wait_s: float = 5.0) -> Board | None:

@@ -33,7 +33,6 @@ from demos.versioning.replay import replay_failure
 from demos.versioning.worker import TASK_QUEUE
 from demos.versioning.workflows import OrderApproval
 from demos.versioning.workflows_unpatched import OrderApprovalUnpatched
-from demos.common.aio import within
 
 
 async def start_order(
@@ -64,7 +63,7 @@ async def start_order(
 async def approve(handle: WorkflowHandle, approver: str, *, timeout: float = 30.0) -> OrderResult:
     await handle.signal(OrderApproval.approve, approver)
     try:
-        return await within(handle.result(), timeout)
+        return await asyncio.wait_for(handle.result(), timeout)
     except asyncio.TimeoutError:
         # Incompatible code does not fail the run: its workflow task fails and is retried until
         # a fixed worker is deployed. To a caller that looks like a run that never finishes.

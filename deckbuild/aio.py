@@ -1,4 +1,4 @@
-"""One asyncio helper the demos and the present session share. Standard library only."""
+"""asyncio, as the present session needs it."""
 
 from __future__ import annotations
 
