@@ -18,6 +18,7 @@ from deckbuild.history_view import web_ui_url
 from deckbuild.present.live_story import LiveStory
 from deckbuild.story import CAPTION_BOX, Box
 from deckbuild.aio import within
+from deckbuild.present.stopping import cancel_and_wait
 
 
 
@@ -349,9 +350,7 @@ class LiveDemos:
 
     async def stop(self) -> None:
         tasks = [run.task for run in self.runs.values() if run.task and not run.task.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(tasks, within_s=5.0)  # cancelled again if a library lost the first cancel
 
 
 def _reason(err: BaseException) -> str:
