@@ -261,12 +261,7 @@ class PresentSession:
         if self._watcher:
             await timer.stage("the file watcher", loop.run_in_executor(None, self._watcher.stop))
         await timer.stage("the live demo runs", self.live.stop())
-        left: list[asyncio.Task] = []
-
-        async def end_tasks() -> None:
-            left.extend(await cancel_and_wait(self._tasks, within_s=5.0))
-
-        await timer.stage("the session's tasks", end_tasks())
+        left = await timer.stage("the session's tasks", cancel_and_wait(self._tasks, within_s=5.0))
         if left:
             self._out(f"present: stopping: still running after 5 s, left behind: {task_names(left)}")
         self.hub.close()

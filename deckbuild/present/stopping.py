@@ -14,9 +14,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Coroutine
+from typing import Any, Awaitable, Callable, Coroutine, TypeVar
 
 from deckbuild.aio import within
+
+T = TypeVar("T")
 
 SAY_AFTER_S = 3.0  # a stage longer than this is said in the terminal
 STACKS_AFTER_S = 20.0
@@ -50,13 +52,13 @@ class StopTimer:
         with self.log_path.open("a") as log:
             log.write(f"{time.monotonic() - self._started:7.2f} s  {line}\n")
 
-    async def stage(self, name: str, work: Awaitable) -> None:
-        """Await one stage; its time goes to stop.log, and to the terminal when it is long."""
+    async def stage(self, name: str, work: Awaitable[T]) -> T:
+        """Await one stage and return its result; its time goes to stop.log, and to the terminal when it is long."""
         begun = time.monotonic()
         self._log(f"{name}: begun")
         slow = asyncio.get_running_loop().call_later(SAY_AFTER_S, self._still, name)
         try:
-            await work
+            return await work
         finally:
             slow.cancel()
             took = time.monotonic() - begun
